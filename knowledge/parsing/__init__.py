@@ -1,0 +1,1 @@
+"""Parsers of dichvucong.gov.vn records (being written)."""

@@ -1,0 +1,1 @@
+"""The Vietnamese text layer (being written)."""
