@@ -67,6 +67,9 @@ class Procedure(BaseModel):
     legal_basis: list[LegalDocument] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     raw: dict[str, str] = Field(default_factory=dict, description="the record's original text fields")
+    parse_notes: list[str] = Field(
+        default_factory=list, description="what the parser repaired or doubts, e.g. sections re-cut from raw_text"
+    )
 
     @property
     def online_available(self) -> bool:

@@ -1,1 +1,35 @@
-"""The Vietnamese text layer (being written)."""
+"""The Vietnamese text layer: normalisation, abbreviations, segmentation, diacritics.
+
+Everything other packages need is importable from here::
+
+    from nlu.text import normalize, normalize_aligned, tokenize
+
+=======================  =====================================================
+:func:`normalize`         one canonical spelling (NFC, tone placement, spaces)
+:func:`strip_diacritics`  "Đăng ký" -> "Dang ky", length-preserving
+:func:`has_diacritics`    does the text carry any Vietnamese mark?
+:func:`expand_abbreviations`  "ko dc" -> "không được" (``nlu/data/abbreviations.tsv``)
+:func:`normalize_aligned` all of the above, keeping offsets into the original
+:func:`tokenize`          word segmentation ("đăng ký" is one word) with offsets
+:func:`restore_diacritics`  "dang ky khai sinh" -> "đăng ký khai sinh"
+=======================  =====================================================
+"""
+
+from nlu.text.abbreviations import expand_abbreviations, load_abbreviations
+from nlu.text.align import Aligned, normalize_aligned
+from nlu.text.diacritics import restore_diacritics
+from nlu.text.normalize import has_diacritics, normalize, strip_diacritics
+from nlu.text.tokenize import Token, tokenize
+
+__all__ = [
+    "Aligned",
+    "expand_abbreviations",
+    "has_diacritics",
+    "load_abbreviations",
+    "normalize",
+    "normalize_aligned",
+    "restore_diacritics",
+    "strip_diacritics",
+    "Token",
+    "tokenize",
+]

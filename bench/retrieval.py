@@ -1,0 +1,197 @@
+"""Knowledge-base retrieval: accuracy on the project's question set, each part's contribution, speed, memory.
+
+    python -m bench.retrieval [--source PATH] [--no-dense]
+
+Imports the TTHC records into a temporary SQLite database, builds the index in
+several configurations (lexical, dense, hybrid; with and without colloquial
+aliases), asks every question of ``bench/data/kb_questions.jsonl`` and reports
+recall@1, recall@5 and MRR (overall and per writing style) and the rate of
+correct "no answer" on questions about procedures that are not in the base.
+Then times index build and search (p50/p95 after warm-up) and reads the
+process's resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import REPO, SHARED, percentiles_ms, write_result
+from bench.ranking import first_relevant_rank, mrr, recall_at
+from hueai.storage import Database
+from knowledge.aliases import AliasTable
+from knowledge.importer import import_records
+from knowledge.index.hybrid import KnowledgeIndex
+from knowledge.store import load_procedures
+
+QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
+THRESHOLD_SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def load_questions(path: Path = QUESTIONS) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
+    """Accuracy of ``index`` on ``questions`` at its own confidence threshold, plus a threshold sweep."""
+    per_style: dict[str, list[int | None]] = defaultdict(list)
+    ranks: list[int | None] = []
+    no_answer_ok = no_answer_total = false_no_answer = 0
+    sweep_rows = []
+    confidences = []
+    for q in questions:
+        response = index.search(q["text"], k=k)
+        # The sweep needs the ranking regardless of the threshold: ask with the threshold off.
+        threshold, index.threshold = index.threshold, 0.0
+        unthresholded = index.search(q["text"], k=k)
+        index.threshold = threshold
+        confidences.append((q, unthresholded))
+        if q["expected"]:
+            rank = first_relevant_rank([h.code for h in response.hits], q["expected"])
+            ranks.append(rank)
+            per_style[q["style"]].append(rank)
+            false_no_answer += not response.hits
+        else:
+            no_answer_total += 1
+            no_answer_ok += not response.hits
+    for t in THRESHOLD_SWEEP:
+        answerable = [(q, r) for q, r in confidences if q["expected"]]
+        unanswerable = [(q, r) for q, r in confidences if not q["expected"]]
+        r5 = [first_relevant_rank([h.code for h in r.hits], q["expected"]) if r.confidence >= t else None
+              for q, r in answerable]
+        sweep_rows.append({"threshold": t, "recall@5": round(recall_at(r5, 5), 4),
+                           "correct_no_answer": round(sum(r.confidence < t or not r.hits for _, r in unanswerable)
+                                                      / max(len(unanswerable), 1), 4)})
+    return {
+        "answerable": len(ranks),
+        "recall@1": round(recall_at(ranks, 1), 4),
+        "recall@5": round(recall_at(ranks, 5), 4),
+        "mrr": round(mrr(ranks), 4),
+        "false_no_answer": round(false_no_answer / max(len(ranks), 1), 4),
+        "unanswerable": no_answer_total,
+        "correct_no_answer": round(no_answer_ok / max(no_answer_total, 1), 4),
+        "per_style": {
+            style: {"n": len(r), "recall@1": round(recall_at(r, 1), 4), "recall@5": round(recall_at(r, 5), 4),
+                    "mrr": round(mrr(r), 4)}
+            for style, r in sorted(per_style.items())
+        },
+        "threshold": index.threshold,
+        "threshold_sweep": sweep_rows,
+    }
+
+
+def latency(index: KnowledgeIndex, questions: list[dict], rounds: int = 3) -> dict:
+    texts = [q["text"] for q in questions]
+    for text in texts[:20]:  # warm-up
+        index.search(text)
+    timings = []
+    for _ in range(rounds):
+        for text in texts:
+            started = time.perf_counter()
+            index.search(text)
+            timings.append(time.perf_counter() - started)
+    return {"searches": len(timings), **percentiles_ms(timings)}
+
+
+def serving_memory(index_dir: Path) -> dict:
+    """Resident memory of a fresh process that loads the index and answers a question, as `hueai serve` does."""
+    code = (
+        "from pathlib import Path; from bench import rss_mb; before = rss_mb(); "
+        "from knowledge.index.hybrid import KnowledgeIndex; "
+        f"index = KnowledgeIndex.load(Path({str(index_dir)!r})); index.search('đăng ký khai sinh'); "
+        "print(before, rss_mb())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    before, after = map(float, out.stdout.split()[-2:])
+    return {"rss_mb_interpreter": before, "rss_mb_serving_index": after}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", type=Path, default=SHARED / "datasets" / "tthc-dvcqg" / "raw")
+    parser.add_argument("--no-dense", action="store_true", help="skip training the dense encoder")
+    args = parser.parse_args()
+    console = Console(width=140)
+    questions = load_questions()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'kb.sqlite3'}")
+        db.upgrade()
+        started = time.perf_counter()
+        report = import_records(db, args.source)
+        import_seconds = time.perf_counter() - started
+        procedures = load_procedures(db)
+        aliases = AliasTable.load()
+
+        encoder_path = None
+        encoder_seconds = None
+        if not args.no_dense:
+            from training.dense_encoder import train_dense_encoder
+
+            started = time.perf_counter()
+            encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", progress=False)
+            encoder_seconds = time.perf_counter() - started
+
+        configs: dict[str, dict] = {}
+        started = time.perf_counter()
+        lexical = KnowledgeIndex.build(procedures, aliases)
+        build_seconds = time.perf_counter() - started
+        configs["lexical"] = {"index": lexical}
+        configs["lexical, no aliases"] = {"index": KnowledgeIndex.build(procedures, AliasTable([]))}
+        if encoder_path is not None:
+            started = time.perf_counter()
+            hybrid = KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path)
+            hybrid_build_seconds = time.perf_counter() - started
+            configs["hybrid"] = {"index": hybrid}
+            configs["dense only"] = {"index": KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path,
+                                                                    dense_weight=1.0)}
+        for name, config in configs.items():
+            config["accuracy"] = evaluate(config["index"], questions)
+            config["latency"] = latency(config["index"], questions)
+
+        # Memory of a serving process: only the index it would load.
+        served = "hybrid" if "hybrid" in configs else "lexical"
+        index_dir = Path(tmp) / "index"
+        configs[served]["index"].save(index_dir)
+        for config in configs.values():
+            config.pop("index")
+        memory = serving_memory(index_dir)
+
+    table = Table(title=f"KB retrieval: {len(questions)} questions, {len(procedures)} procedures")
+    for col in ("config", "R@1", "R@5", "MRR", "no-answer ok", "false no-answer", "p50 ms", "p95 ms"):
+        table.add_column(col)
+    for name, config in configs.items():
+        a, lat = config["accuracy"], config["latency"]
+        table.add_row(name, f"{a['recall@1']:.3f}", f"{a['recall@5']:.3f}", f"{a['mrr']:.3f}",
+                      f"{a['correct_no_answer']:.3f}", f"{a['false_no_answer']:.3f}", f"{lat['p50_ms']:.2f}",
+                      f"{lat['p95_ms']:.2f}")
+    console.print(table)
+    styles = Table(title=f"per style ({served})")
+    for col in ("style", "n", "R@1", "R@5", "MRR"):
+        styles.add_column(col)
+    for style, s in configs[served]["accuracy"]["per_style"].items():
+        styles.add_row(style, str(s["n"]), f"{s['recall@1']:.3f}", f"{s['recall@5']:.3f}", f"{s['mrr']:.3f}")
+    console.print(styles)
+    timings = {"import_seconds": round(import_seconds, 2), "lexical_build_seconds": round(build_seconds, 2),
+               "encoder_training_seconds": round(encoder_seconds, 2) if encoder_seconds else None,
+               "hybrid_build_seconds": round(hybrid_build_seconds, 2) if encoder_path else None}
+    console.print(f"import {timings['import_seconds']} s ({report.imported} records, {len(report.skipped)} skipped); "
+                  f"index build {timings['lexical_build_seconds']} s lexical, hybrid {timings['hybrid_build_seconds']} s "
+                  f"+ encoder training {timings['encoder_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")
+    path = write_result("retrieval", {"questions": len(questions), "procedures": len(procedures),
+                                      "configs": configs, "served_config": served, "timings": timings,
+                                      "memory": memory, "skipped_records": len(report.skipped)})
+    console.print(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    main()

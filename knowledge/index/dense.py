@@ -1,0 +1,194 @@
+"""Dense retrieval: embed texts with a sentence encoder, find nearest neighbours with faiss.
+
+The dense half of the hybrid index. It finds a procedure from a query that
+shares meaning but not words with it ("làm sổ đỏ" → "cấp giấy chứng nhận quyền
+sử dụng đất …"); BM25 handles exact wording, and the hybrid ranker fuses both.
+
+The encoder is any *local* sentence-transformers model directory:
+
+- the project's own, trained from the knowledge base by
+  :func:`training.dense_encoder.train_dense_encoder` (the default: small, no
+  download, sub-millisecond queries);
+- or a pretrained Vietnamese encoder an operator copied onto the machine
+  (e.g. a multilingual E5/BGE model saved with ``model.save(dir)``). Nothing is
+  ever downloaded: a directory that is not complete fails to load.
+
+Usage::
+
+    >>> from nlu.text import normalize
+    >>> retriever = DenseRetriever(encoder_path).fit([normalize(t) for t in doc_texts])  # doctest: +SKIP
+    >>> retriever.search(normalize("Đăng ký khai sinh"), k=5)  # doctest: +SKIP
+    [(17, 0.91), (230, 0.74), ...]
+    >>> retriever.save(index_dir)  # doctest: +SKIP
+    >>> DenseRetriever.load(index_dir, encoder_path).search(...)  # doctest: +SKIP
+
+Texts, documents and queries alike, must be normalised by the caller with
+:func:`nlu.text.normalize` (one spelling, lower case), the form the project's
+encoder was trained on. The retriever does not normalise by itself, so the
+caller decides once, for BM25 and dense alike, what the text is.
+
+Scores are cosine similarities (embeddings are L2-normalised and the index is
+an inner-product ``faiss.IndexFlatIP``): 1.0 is identical, around 0 unrelated.
+Exact search over a few thousand vectors takes microseconds; an approximate
+index would only add recall loss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Self
+
+import faiss
+import numpy as np
+import torch
+from sentence_transformers import SentenceTransformer
+
+__all__ = ["DenseRetriever", "INDEX_FILE", "META_FILE"]
+
+INDEX_FILE = "dense.faiss"
+META_FILE = "dense.json"
+_FORMAT_VERSION = 1
+_ENCODE_BATCH = 64
+
+
+def _encoder_fingerprint(encoder_path: Path) -> str:
+    """Identify an encoder directory cheaply, to refuse an index built by another encoder.
+
+    Our own models carry a ``hueai_model.json`` with a content-derived version.
+    For any other directory, hash the relative names and sizes of its files:
+    reading gigabytes of weights on every start-up would be too slow, and a
+    swapped model almost always changes some file's size or name.
+    """
+    metadata = encoder_path / "hueai_model.json"
+    if metadata.is_file():
+        return str(json.loads(metadata.read_text(encoding="utf-8"))["version"])
+    digest = hashlib.sha256()
+    for file in sorted(f for f in encoder_path.rglob("*") if f.is_file()):
+        digest.update(f"{file.relative_to(encoder_path).as_posix()}\t{file.stat().st_size}\n".encode())
+    return f"files-{digest.hexdigest()[:16]}"
+
+
+class DenseRetriever:
+    """Nearest-neighbour search over documents embedded by a local sentence encoder.
+
+    ``encoder_path`` is a sentence-transformers model directory; it is loaded
+    once, here, on CPU, and kept for every query. ``num_threads`` caps torch's
+    intra-op threads (process-wide, as torch offers no other kind). Leave it at
+    ``None`` to keep torch's default; 1–4 is right for a transformer encoder
+    serving single queries next to a web server, and irrelevant for the static
+    encoder, which does no matrix multiplication worth parallelising.
+
+    Call :meth:`fit` with the document texts, then :meth:`search`. Document
+    ids returned are positions in the sequence given to :meth:`fit`.
+    """
+
+    def __init__(self, encoder_path: Path, *, num_threads: int | None = None) -> None:
+        self.encoder_path = Path(encoder_path)
+        if not (self.encoder_path / "modules.json").is_file():
+            raise FileNotFoundError(
+                f"{self.encoder_path} is not a sentence-transformers model directory (no modules.json); "
+                "train one with training.dense_encoder or copy a pretrained model there"
+            )
+        if num_threads is not None:
+            torch.set_num_threads(num_threads)
+        self.encoder = SentenceTransformer(str(self.encoder_path), device="cpu", local_files_only=True)
+        self.encoder.eval()
+        self.encoder_fingerprint = _encoder_fingerprint(self.encoder_path)
+        self.dimension = int(self.encoder.get_embedding_dimension())
+        self.index: faiss.IndexFlatIP | None = None
+
+    def __len__(self) -> int:
+        """Number of indexed documents (0 before :meth:`fit`)."""
+        return 0 if self.index is None else int(self.index.ntotal)
+
+    def embed(self, texts: Sequence[str], *, batch_size: int = _ENCODE_BATCH) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text.
+
+        Runs the model's modules directly rather than through
+        ``SentenceTransformer.encode``: for one short query the bookkeeping of
+        ``encode`` (sorting by length, progress, conversions) costs more than
+        the static encoder itself.
+        """
+        rows: list[torch.Tensor] = []
+        with torch.inference_mode():
+            for start in range(0, len(texts), batch_size):
+                features = self.encoder.preprocess(list(texts[start : start + batch_size]))
+                output = self.encoder(features)["sentence_embedding"]
+                rows.append(torch.nn.functional.normalize(output.float(), p=2, dim=1))
+        if not rows:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.ascontiguousarray(torch.cat(rows).numpy(), dtype=np.float32)
+
+    def fit(self, doc_texts: Sequence[str]) -> Self:
+        """Embed ``doc_texts`` (normalised by the caller) into a fresh index; returns ``self``."""
+        index = faiss.IndexFlatIP(self.dimension)
+        index.add(self.embed(doc_texts))
+        self.index = index
+        return self
+
+    def search(self, query: str, k: int = 10) -> list[tuple[int, float]]:
+        """The ``k`` documents closest to ``query`` as ``(doc index, cosine score)``, best first."""
+        return self.search_many([query], k)[0]
+
+    def search_many(self, queries: Sequence[str], k: int = 10) -> list[list[tuple[int, float]]]:
+        """:meth:`search` for several queries at once (one encoder pass, one faiss call)."""
+        if self.index is None:
+            raise RuntimeError("DenseRetriever.search before fit() or load()")
+        if not queries or k <= 0 or self.index.ntotal == 0:
+            return [[] for _ in queries]
+        scores, ids = self.index.search(self.embed(queries), min(k, int(self.index.ntotal)))
+        return [
+            [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
+            for row_ids, row_scores in zip(ids, scores, strict=True)
+        ]
+
+    def save(self, directory: Path) -> None:
+        """Write the faiss index and a small JSON description into ``directory``.
+
+        The encoder itself is not copied: :meth:`load` takes its path, and
+        checks it is the same encoder the index was built with.
+        """
+        if self.index is None:
+            raise RuntimeError("DenseRetriever.save before fit()")
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a crash never leaves a half-written index for load() to trust.
+        partial = directory / f"{INDEX_FILE}.partial"
+        faiss.write_index(self.index, str(partial))
+        os.replace(partial, directory / INDEX_FILE)
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "encoder_fingerprint": self.encoder_fingerprint,
+            "encoder_path": str(self.encoder_path),
+            "dimension": self.dimension,
+            "documents": len(self),
+        }
+        (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, encoder_path: Path, *, num_threads: int | None = None) -> Self:
+        """Load an index written by :meth:`save`, with the encoder at ``encoder_path``.
+
+        Raises :class:`ValueError` when ``encoder_path`` is not the encoder the
+        index was built with: its vectors would live in another space and every
+        search would return confident nonsense.
+        """
+        directory = Path(directory)
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        if meta.get("format_version") != _FORMAT_VERSION:
+            raise ValueError(f"{directory}: dense index format {meta.get('format_version')}, expected {_FORMAT_VERSION}")
+        retriever = cls(encoder_path, num_threads=num_threads)
+        if meta["encoder_fingerprint"] != retriever.encoder_fingerprint:
+            raise ValueError(
+                f"{directory} was built with encoder {meta['encoder_fingerprint']} ({meta['encoder_path']}), "
+                f"not {retriever.encoder_fingerprint} ({retriever.encoder_path}); rebuild the index"
+            )
+        index = faiss.read_index(str(directory / INDEX_FILE))
+        if index.d != retriever.dimension or index.ntotal != meta["documents"]:
+            raise ValueError(f"{directory}: {INDEX_FILE} does not match {META_FILE}")
+        retriever.index = index
+        return retriever

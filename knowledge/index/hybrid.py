@@ -1,0 +1,314 @@
+"""The knowledge-base retriever: lexical + dense, a confidence decision, near-tie groups.
+
+>>> index = KnowledgeIndex.build(procedures, aliases=AliasTable.load())
+>>> response = index.search("lam so do het bao nhieu tien", k=5)
+>>> response.hits[0].code, response.confident, response.groups
+
+How a question is answered:
+
+1. Colloquial words are mapped to official phrases ("sổ đỏ" → "giấy chứng
+   nhận quyền sử dụng đất") and added to the query; their notes (e.g. that
+   household books were abolished) come back with the response.
+2. Field-weighted BM25 over accented and unaccented terms scores every
+   procedure; a dense encoder (when built) scores the nearest ones; the two are
+   fused as a weighted sum of the lexical score scaled to the best one and the
+   cosine similarity.
+3. Confidence: how much of the question's content (IDF-weighted syllables that
+   are not question words) the best procedure's name and aliases cover. Below
+   the threshold the response has no hits, so the assistant can say it does
+   not know instead of answering the wrong procedure.
+4. Near ties: hits whose names differ only by level ("cấp tỉnh"/"cấp xã") or by
+   "có yếu tố nước ngoài" are grouped, so the dialogue can ask which is meant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.aliases import AliasTable
+from knowledge.index.analysis import analyze, syllables
+from knowledge.index.lexical import FieldedBM25
+from knowledge.records import Procedure
+from nlu.text import normalize, strip_diacritics
+
+# Chosen on the odd-numbered half of bench/data/kb_questions.jsonl (MRR); the even half stays untouched.
+FIELD_WEIGHTS = {
+    "name": 3.0,
+    "aliases": 2.0,
+    "field": 1.0,
+    "result": 0.3,
+    "agency": 0.2,
+    "documents": 0.6,
+    "steps": 0.3,
+}
+MAX_QUERY_CHARS = 2000
+INDEX_FORMAT = 1
+
+# Question words and fillers: they say what the citizen wants to know, not which
+# procedure, so they do not count toward confidence (unaccented syllables).
+QUESTION_SYLLABLES = frozenset(
+    """
+    a ah a. ak ha hả nhe nhé nha nhá ơi oi ạ da dạ vang vâng u ừ ờ o ô thi thì la là ma mà
+    cho em anh chi chị toi tôi minh mình tui tao bac bác co cô chu chú ong ông ba bà con ban bạn
+    hoi hỏi xin vui long lòng giup giúp voi với can cần phai phải muon muốn định dinh
+    lam làm the thế nao nào sao gi gì chi j bao nhieu nhiêu lau lâu may mấy ngay ngày dau đâu
+    o ở mo mô rang răng rua rứa te tê khong không ko duoc được dc co có nhung những cac các
+    giay giấy to tờ ho hồ so sơ thu thủ tuc tục tien tiền phi phí le lệ mat mất het hết
+    nop nộp len lên di đi toi tới den đến qua mang mạng online truc trực tuyen tuyến
+    gom gồm nhu như vay vậy roi rồi nua nữa khi luc lúc bay bây gio giờ thoi thôi
+    """.split()
+)
+QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_SYLLABLES)
+
+# Qualifiers that distinguish near-identical procedures (for grouping near ties).
+_QUALIFIERS = re.compile(
+    r"\(?\s*(thuc hien tai |thuc hien o )?cap (tinh|xa|huyen|trung uong|bo)( , cap (tinh|xa|huyen|trung uong))*\s*\)?"
+    r"|co yeu to nuoc ngoai|^thu tuc "
+)
+
+
+class InvalidQuery(ValueError):
+    """The question cannot be searched (empty, too long, not text); the message says why."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    code: str
+    name: str
+    score: float
+    level: str | None = None
+    group: int | None = None  # hits sharing a group id are near ties
+
+
+@dataclass
+class SearchResponse:
+    query: str
+    hits: list[Hit]
+    confident: bool
+    confidence: float
+    notes: list[str] = field(default_factory=list)  # facts from matched aliases
+    reason: str | None = None  # why there are no hits
+
+    @property
+    def groups(self) -> list[list[Hit]]:
+        """Near-tie groups among the hits, best group first (each with 2+ hits)."""
+        by_id: dict[int, list[Hit]] = {}
+        for hit in self.hits:
+            if hit.group is not None:
+                by_id.setdefault(hit.group, []).append(hit)
+        return [g for g in by_id.values() if len(g) > 1]
+
+    @property
+    def ambiguous(self) -> bool:
+        """True when the best hit has near ties the user should choose between."""
+        return bool(self.hits) and self.hits[0].group is not None
+
+
+def validate_query(text: str) -> str:
+    if not isinstance(text, str):
+        raise InvalidQuery("the question must be text")
+    if "\x00" in text or sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r") > 0.1 * max(len(text), 1):
+        raise InvalidQuery("the question is not readable text (binary data?)")
+    if not text.strip():
+        raise InvalidQuery("the question is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the question is too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+    return text
+
+
+def base_name(name: str) -> str:
+    """A procedure name without level and foreign-element qualifiers (for grouping near ties)."""
+    plain = " ".join(syllables(strip_diacritics(normalize(name))))
+    return " ".join(_QUALIFIERS.sub(" ", plain).split())
+
+
+def procedure_fields(p: Procedure, aliases: AliasTable) -> dict[str, str]:
+    """What of a procedure is searchable, per field."""
+    return {
+        "name": p.name,
+        "aliases": " ; ".join(aliases.colloquial_for_name(p.name)),
+        "field": p.field or "",
+        "result": p.result or "",
+        "agency": p.agency or "",
+        "documents": " ; ".join(d.name for d in p.documents),
+        "steps": " ".join(p.steps),
+    }
+
+
+class KnowledgeIndex:
+    def __init__(
+        self,
+        lexical: FieldedBM25,
+        docs: list[dict[str, str | None]],
+        aliases: AliasTable,
+        *,
+        dense: "DenseRetriever | None" = None,
+        dense_weight: float = 0.3,
+        threshold: float = 0.5,
+        meta: dict | None = None,
+    ) -> None:
+        self.lexical = lexical
+        self.docs = docs  # code, name, level, key_text (name + aliases) per procedure
+        self.aliases = aliases
+        self.dense = dense
+        self.dense_weight = dense_weight if dense is not None else 0.0
+        self.threshold = threshold
+        self.meta = meta or {}
+        self._key_terms = [set(analyze(d["key_text"] or "").unaccented) for d in docs]
+        self._base_names = [base_name(d["name"] or "") for d in docs]
+
+    # -- building -----------------------------------------------------------------
+    @classmethod
+    def build(
+        cls,
+        procedures: Sequence[Procedure],
+        aliases: AliasTable,
+        *,
+        encoder_path: Path | None = None,
+        **options: float,
+    ) -> "KnowledgeIndex":
+        started = time.perf_counter()
+        fields = [procedure_fields(p, aliases) for p in procedures]
+        lexical = FieldedBM25(FIELD_WEIGHTS).fit(fields)
+        docs = [
+            {"code": p.code, "name": p.name, "level": p.level, "key_text": f"{f['name']} ; {f['aliases']}"}
+            for p, f in zip(procedures, fields)
+        ]
+        dense = None
+        if encoder_path is not None:
+            from knowledge.index.dense import DenseRetriever
+
+            dense = DenseRetriever(encoder_path).fit([dense_text(p) for p in procedures])
+        meta = {
+            "format": INDEX_FORMAT,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "procedures": len(procedures),
+            "encoder_path": str(encoder_path) if encoder_path else None,
+            "build_seconds": round(time.perf_counter() - started, 3),
+        }
+        return cls(lexical, docs, aliases, dense=dense, meta=meta, **options)
+
+    # -- searching ----------------------------------------------------------------
+    def search(self, text: str, k: int = 5) -> SearchResponse:
+        """Ranked procedures for ``text``; no hits when nothing matches confidently.
+
+        Raises :class:`InvalidQuery` for empty, binary or over-long input.
+        """
+        validate_query(text)
+        matched = self.aliases.official_for_query(text)
+        expanded = " ; ".join([text, *(a.official for a in matched)])
+        notes = [a.note for a in matched if a.note]
+        terms = analyze(expanded)
+        scores = self.lexical.scores(terms)
+        fused = self._fuse(scores, text)
+        order = np.argsort(-fused, kind="stable")[: max(k, 1) * 3]
+        if len(order) == 0 or fused[order[0]] <= 0:
+            return SearchResponse(text, [], False, 0.0, notes, reason="no procedure matches the question")
+        confidence = self.coverage(text, matched, int(order[0]))
+        if confidence < self.threshold:
+            return SearchResponse(text, [], False, confidence, notes, reason="no procedure matches the question well enough")
+        hits = self._grouped_hits(order, fused)[:k]
+        return SearchResponse(text, hits, True, confidence, notes)
+
+    def _fuse(self, lexical: np.ndarray, text: str) -> np.ndarray:
+        top = float(lexical.max()) if lexical.size else 0.0
+        fused = lexical / top if top > 0 else lexical.copy()
+        if self.dense is not None and self.dense_weight > 0:
+            fused = (1 - self.dense_weight) * fused
+            for idx, cosine in self.dense.search(normalize(text), k=50):
+                fused[idx] += self.dense_weight * max(cosine, 0.0)
+        return fused
+
+    def content_terms(self, text: str, matched_aliases: Sequence) -> list[str]:
+        """The question's content syllables: unaccented, without question words and fillers."""
+        sylls = [t for t in analyze(text).unaccented if "_" not in t]
+        content = [t for t in sylls if t not in QUESTION_SYLLABLES and not t.isdigit()]
+        return content
+
+    def coverage(self, text: str, matched_aliases: Sequence, doc: int) -> float:
+        """IDF-weighted share of the question's content syllables found in a procedure's name or aliases.
+
+        A syllable no procedure name contains weighs as much as the rarest one:
+        a question about something absent from the base ("đá bóng") should not
+        be carried by its common words.
+        """
+        content = self.content_terms(text, matched_aliases)
+        if not content:
+            return 0.0
+        max_idf = float(np.log(1 + (self.lexical.n_docs + 0.5) / 0.5))
+        key = self._key_terms[doc]
+        total = covered = 0.0
+        for term in content:
+            idf = self.lexical.idf(term, "name") or self.lexical.idf(term, "aliases") or max_idf
+            total += idf
+            if term in key:
+                covered += idf
+        return covered / total if total else 0.0
+
+    def _grouped_hits(self, order: np.ndarray, fused: np.ndarray) -> list[Hit]:
+        """Hits in rank order, near ties (same base name, score within 80%) pulled together."""
+        ranked = [int(i) for i in order]
+        placed: set[int] = set()
+        hits: list[Hit] = []
+        next_group = 0
+        for idx in ranked:
+            if idx in placed:
+                continue
+            key = self._base_names[idx]
+            ties = [m for m in ranked if m not in placed and self._base_names[m] == key and fused[m] >= 0.8 * fused[idx]]
+            group = next_group if len(ties) > 1 else None
+            next_group += group is not None
+            for member in ties:
+                placed.add(member)
+                doc = self.docs[member]
+                hits.append(Hit(doc["code"], doc["name"], round(float(fused[member]), 4), doc.get("level"), group))
+        return hits
+
+    # -- persistence --------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.lexical.save(directory / "lexical")
+        if self.dense is not None:
+            self.dense.save(directory / "dense")
+        payload = {
+            "meta": self.meta,
+            "dense_weight": self.dense_weight,
+            "threshold": self.threshold,
+            "docs": self.docs,
+        }
+        (directory / "index.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, aliases: AliasTable | None = None) -> "KnowledgeIndex":
+        payload = json.loads((directory / "index.json").read_text(encoding="utf-8"))
+        if payload["meta"].get("format") != INDEX_FORMAT:
+            raise ValueError(f"{directory} holds an index of another format; rebuild it with `hueai kb reindex`")
+        dense = None
+        encoder = payload["meta"].get("encoder_path")
+        if encoder and (directory / "dense").is_dir():
+            from knowledge.index.dense import DenseRetriever
+
+            dense = DenseRetriever.load(directory / "dense", Path(encoder))
+        return cls(
+            FieldedBM25.load(directory / "lexical"),
+            payload["docs"],
+            aliases or AliasTable.load(),
+            dense=dense,
+            dense_weight=payload["dense_weight"],
+            threshold=payload["threshold"],
+            meta=payload["meta"],
+        )
+
+
+def dense_text(p: Procedure) -> str:
+    """What the dense encoder sees of a procedure (normalised, as its training did)."""
+    from training.dense_encoder import doc_text
+
+    return normalize(doc_text(p))

@@ -1,0 +1,26 @@
+"""Reading and writing procedures in the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hueai.storage import Database, ProcedureRow
+from knowledge.records import Procedure
+
+
+def load_procedures(db: Database) -> list[Procedure]:
+    """Every procedure in the knowledge base, ordered by code (a stable order for indexing)."""
+    with db.session() as session:
+        rows = session.scalars(select(ProcedureRow).order_by(ProcedureRow.code)).all()
+        return [Procedure.model_validate(row.data) for row in rows]
+
+
+def get_procedure(db: Database, code: str) -> Procedure | None:
+    with db.session() as session:
+        row = session.get(ProcedureRow, code.strip())
+        return Procedure.model_validate(row.data) if row else None
+
+
+def count_procedures(db: Database) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count()).select_from(ProcedureRow)) or 0

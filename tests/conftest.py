@@ -1,0 +1,67 @@
+"""Shared fixtures: paths to ../shared, databases (SQLite and PostgreSQL), an imported knowledge base."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hueai.storage import Database
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TTHC_RAW = SHARED / "datasets" / "tthc-dvcqg" / "raw"
+
+
+@pytest.fixture(scope="session")
+def tthc_raw() -> Path:
+    if not TTHC_RAW.is_dir():
+        pytest.skip(f"shared dataset not found at {TTHC_RAW}")
+    return TTHC_RAW
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("HUEAI_TEST_DATABASE_URL")
+    if not url and os.environ.get("HUEAI_REQUIRE_POSTGRES"):
+        raise RuntimeError("HUEAI_REQUIRE_POSTGRES is set but HUEAI_TEST_DATABASE_URL is not")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty, migrated database of each supported kind (PostgreSQL from scripts/postgres.sh)."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    else:
+        url = postgres_url()
+        if not url:
+            pytest.skip("no PostgreSQL: set HUEAI_TEST_DATABASE_URL (./dev.sh test does)")
+        db = Database(url)
+        db.downgrade("base")  # each test starts from an empty schema
+    db.upgrade()
+    yield db
+    if request.param == "postgresql":
+        db.downgrade("base")
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def kb_db(tmp_path_factory: pytest.TempPathFactory, tthc_raw: Path) -> Database:
+    """A SQLite database holding the whole shared knowledge base (imported once per run)."""
+    from knowledge.importer import import_records
+
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.sqlite3'}")
+    db.upgrade()
+    import_records(db, tthc_raw)
+    return db
+
+
+@pytest.fixture(scope="session")
+def kb_index(kb_db: Database):
+    """The lexical knowledge index over the whole knowledge base."""
+    from knowledge.aliases import AliasTable
+    from knowledge.index.hybrid import KnowledgeIndex
+    from knowledge.store import load_procedures
+
+    return KnowledgeIndex.build(load_procedures(kb_db), AliasTable.load())

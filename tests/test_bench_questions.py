@@ -1,0 +1,119 @@
+"""Validate the hand-written retrieval benchmark question set (bench/data/kb_questions.jsonl).
+
+The expected procedure codes are checked against the shared TTHC dataset, read at run time
+(never copied into the repo); those checks skip only when that folder is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
+RAW = Path(__file__).resolve().parents[1].parent / "shared" / "datasets/tthc-dvcqg/raw"
+
+STYLES = {"formal", "colloquial", "no_diacritics", "teencode", "spoken"}
+MIN_QUESTIONS = 220
+MIN_PROCEDURES = 90
+MIN_PER_STYLE = 35
+MIN_NOT_IN_BASE = 30
+CODE_RE = re.compile(r"^\d+\.\d{6}$")
+
+
+def _load() -> list[dict]:
+    rows = []
+    with QUESTIONS.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            assert line.strip(), f"blank line {n}"
+            rows.append(json.loads(line))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def rows() -> list[dict]:
+    return _load()
+
+
+@pytest.fixture(scope="module")
+def names() -> dict[str, str]:
+    if not RAW.is_dir():
+        pytest.skip(f"shared dataset not found at {RAW}")
+    out = {}
+    for path in RAW.glob("*/*.json"):
+        rec = json.loads(path.read_text(encoding="utf-8"))
+        out[rec["ma_thu_tuc"]] = rec["ten_thu_tuc"]
+    assert out, f"no records under {RAW}"
+    return out
+
+
+def _strip(s: str) -> str:
+    s = unicodedata.normalize("NFD", s.lower()).replace("đ", "d")
+    return "".join(c for c in s if unicodedata.category(c) != "Mn")
+
+
+def _words(s: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", _strip(s)).split())
+
+
+def test_schema(rows):
+    for r in rows:
+        assert set(r) <= {"id", "text", "style", "expected", "note"}, r
+        assert re.fullmatch(r"q\d{3,}", r["id"]), r["id"]
+        assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
+        assert r["style"] in STYLES, r
+        assert isinstance(r["expected"], list), r["id"]
+        assert all(isinstance(c, str) and CODE_RE.match(c) for c in r["expected"]), r["id"]
+        assert len(set(r["expected"])) == len(r["expected"]), r["id"]
+        if "note" in r:
+            assert isinstance(r["note"], str), r["id"]
+
+
+def test_ids_and_texts_unique(rows):
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids))
+    texts = Counter(r["text"].strip().lower() for r in rows)
+    assert not [t for t, n in texts.items() if n > 1]
+
+
+def test_minimum_counts(rows):
+    assert len(rows) >= MIN_QUESTIONS
+    styles = Counter(r["style"] for r in rows)
+    for style in STYLES:
+        assert styles[style] >= MIN_PER_STYLE, styles
+    procedures = {c for r in rows for c in r["expected"]}
+    assert len(procedures) >= MIN_PROCEDURES
+    negatives = [r for r in rows if not r["expected"]]
+    assert len(negatives) >= MIN_NOT_IN_BASE
+    # not-in-base questions are spread over the styles
+    assert len({r["style"] for r in negatives}) == len(STYLES)
+
+
+def test_style_surface_form(rows):
+    for r in rows:
+        text = r["text"]
+        if r["style"] == "no_diacritics":
+            assert _strip(text) == text.lower(), r["id"]
+        if r["style"] == "spoken":
+            assert text == text.lower(), r["id"]
+            assert not re.search(r"[?!.,;:]", text), r["id"]
+
+
+def test_expected_codes_exist(rows, names):
+    missing = sorted({c for r in rows for c in r["expected"] if c not in names})
+    assert not missing, missing
+
+
+def test_mostly_paraphrased(rows, names):
+    """At most a third of the questions may contain a record name verbatim."""
+    def core(code: str) -> str:
+        w = _words(names[code])
+        return w[len("thu tuc "):] if w.startswith("thu tuc ") else w
+
+    verbatim = [r["id"] for r in rows if any(core(c) in _words(r["text"]) for c in r["expected"])]
+    assert len(verbatim) <= len(rows) / 3, verbatim

@@ -1,0 +1,79 @@
+"""Retrieval over the whole knowledge base: the styles citizens write in, no-answer, near ties, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.index.hybrid import InvalidQuery, KnowledgeIndex, base_name
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [
+        ("Thủ tục đăng ký khai sinh cần giấy tờ gì?", "1.001193"),
+        ("thu tuc dang ky khai sinh can giay to gi", "1.001193"),
+        ("Đăng ký thường trú ở đâu", "1.004222"),
+        ("dang ky thuong tru mat bao lau", "1.004222"),
+        ("nhập hộ khẩu cho con thì làm sao", "1.004222"),
+        ("đăng ký kết hôn với người nước ngoài", "2.000806"),
+    ],
+)
+def test_known_procedures_are_found_in_the_top_five(kb_index: KnowledgeIndex, question: str, code: str) -> None:
+    response = kb_index.search(question, k=5)
+    assert response.confident
+    assert code in [h.code for h in response.hits], [h.name for h in response.hits]
+
+
+def test_colloquial_alias_brings_its_note(kb_index: KnowledgeIndex) -> None:
+    response = kb_index.search("làm sổ hộ khẩu cho con")
+    assert response.hits
+    assert any("hộ khẩu" in note.lower() for note in response.notes)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["tối nay đá bóng mấy giờ", "giá vàng hôm nay bao nhiêu", "quán bún bò nào ngon", "😀😀😀", "Привет как дела"],
+)
+def test_questions_outside_the_base_get_no_answer(kb_index: KnowledgeIndex, question: str) -> None:
+    response = kb_index.search(question)
+    assert response.hits == []
+    assert response.reason
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [("", "empty"), ("   \n\t ", "empty"), ("a" * 10_000, "too long"), ("\x00\x01\x02binary", "not readable")],
+)
+def test_bad_queries_get_a_clear_error(kb_index: KnowledgeIndex, question: str, reason: str) -> None:
+    with pytest.raises(InvalidQuery, match=reason):
+        kb_index.search(question)
+
+
+def test_mixed_scripts_and_emoji_are_searched_not_rejected(kb_index: KnowledgeIndex) -> None:
+    response = kb_index.search("đăng ký khai sinh 🙏 出生登记")
+    assert response.hits and response.hits[0].code
+
+
+def test_base_name_drops_level_and_foreign_qualifiers() -> None:
+    assert base_name("Thủ tục đăng ký khai sinh có yếu tố nước ngoài") == base_name("Đăng ký khai sinh")
+    assert base_name("Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)") == base_name(
+        "Cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp xã)"
+    )
+
+
+def test_near_ties_are_grouped_next_to_each_other(kb_index: KnowledgeIndex) -> None:
+    response = kb_index.search("đăng ký kết hôn", k=10)
+    assert response.groups, [(h.name, h.score) for h in response.hits]
+    for group in response.groups:
+        assert len({base_name(h.name) for h in group}) == 1
+        ranks = [response.hits.index(h) for h in group]
+        assert ranks == list(range(ranks[0], ranks[0] + len(group)))
+
+
+def test_index_round_trips_through_disk(kb_index: KnowledgeIndex, tmp_path: Path) -> None:
+    kb_index.save(tmp_path / "index")
+    loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)
+    for question in ("cấp lại giấy phép lái xe", "dang ky tam tru", "lý lịch tư pháp"):
+        assert [h.code for h in loaded.search(question).hits] == [h.code for h in kb_index.search(question).hits]

@@ -1,0 +1,66 @@
+"""Tests for abbreviation / teencode expansion."""
+
+import unicodedata
+
+import pytest
+
+from nlu.text import expand_abbreviations, load_abbreviations
+from nlu.text.abbreviations import DEFAULT_ABBREVIATIONS_PATH
+
+
+def test_data_file_loads_and_is_large_enough() -> None:
+    table = load_abbreviations()
+    assert len(table) >= 80
+    for key in ["ko", "k", "hok", "hông", "khg", "kh", "dc", "đc", "dk", "đk", "j", "ntn", "cccd", "cmnd",
+                "gplx", "sdt", "sđt", "hs", "ubnd", "tthc", "bhyt", "bhxh", "gcn", "qsdđ", "qsdd", "mn", "vs",
+                "r", "bn", "bnh", "mk", "mik", "ak", "ah", "ns", "đt", "dt", "tp", "p.", "x."]:
+        assert key in table, key
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ko dc", "không được"),
+        ("đk khai sinh", "đăng ký khai sinh"),
+        ("dky kết hôn", "đăng ký kết hôn"),
+        ("làm cccd ntn", "làm căn cước công dân như thế nào"),
+        ("Mik hỏi sđt UBND p.Vĩnh Ninh", "Mình hỏi số điện thoại Ủy ban nhân dân phường Vĩnh Ninh"),
+        ("gcn qsdđ", "giấy chứng nhận quyền sử dụng đất"),
+        ("KO BIẾT", "Không BIẾT"),
+        ("hok, hông; khg!", "không, không; không!"),
+        ("hs j, bn tiền r", "hồ sơ gì, bao nhiêu tiền rồi"),
+    ],
+)
+def test_expansions(text: str, expected: str) -> None:
+    assert expand_abbreviations(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["kong", "kokoro", "kho khăn", "k@gmail.com", "dichvucong.gov.vn", "giá 50 k", "ko_ko", "http://x.vn/k", "ak47"],
+)
+def test_whole_tokens_only(text: str) -> None:
+    assert expand_abbreviations(text) == text
+
+
+def test_decomposed_and_tone_style_insensitive() -> None:
+    expanded = expand_abbreviations(unicodedata.normalize("NFD", "hông biết"))
+    assert unicodedata.normalize("NFC", expanded) == "không biết"  # the rest is left as typed (NFD)
+    assert expand_abbreviations("ĐC") == "Được"
+
+
+def test_custom_table_and_bad_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert expand_abbreviations("xyz abc", {"xyz": "ích"}) == "ích abc"
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("ko\tkhông\nko\tkhông nữa\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate"):
+        load_abbreviations(bad)
+    bad.write_text("ko không\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected"):
+        load_abbreviations(bad)
+    assert DEFAULT_ABBREVIATIONS_PATH.exists()
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\x00\x01", "k" * 10_000, "🏯 k 顺化 Хюэ ko"])
+def test_bad_input(text: str) -> None:
+    expand_abbreviations(text)

@@ -1,0 +1,435 @@
+"""Train the dense (embedding) half of the hybrid retriever from the knowledge base itself.
+
+Why train our own encoder instead of downloading one? The deployment machines
+have no internet, the knowledge base is small (about 1,500 procedures), and what
+citizens type is narrow: procedure names, often without diacritics, with
+abbreviations ("gcn qsdđ") or colloquial names ("sổ đỏ"). A *static* encoder, a
+vocabulary of token vectors whose mean is the sentence vector, learns exactly
+that mapping in seconds on a laptop CPU and answers a query in well under a
+millisecond. BM25 (the other half of the index) covers exact wording; this half
+covers the paraphrases BM25 misses.
+
+The recipe:
+
+1. :func:`doc_text` is what one procedure looks like to the encoder.
+2. :func:`build_pairs` makes (query, procedure) pairs from the records: the
+   name, the name without diacritics, names with colloquial aliases substituted,
+   template questions ("thủ tục … cần giấy tờ gì"), abbreviated and word-dropped
+   variants.
+3. :func:`train_dense_encoder` trains a WordPiece tokenizer on the normalised
+   text (accented and unaccented), wraps it in sentence-transformers'
+   ``StaticEmbedding`` and optimises ``MultipleNegativesRankingLoss``: each
+   query must pick its own procedure among the others in the batch. 10 % of
+   the pairs are held back to measure recall, and the model directory gets a
+   ``hueai_model.json`` saying what was trained, on what, and how well.
+
+Usage::
+
+    >>> from pathlib import Path
+    >>> from training.dense_encoder import train_dense_encoder
+    >>> model_dir = train_dense_encoder(procedures, Path("var/models"))  # doctest: +SKIP
+    >>> from sentence_transformers import SentenceTransformer
+    >>> SentenceTransformer(str(model_dir)).encode(["dang ky khai sinh"])  # doctest: +SKIP
+
+Everything is seeded: the same procedures, seed and epochs give the same model,
+byte for byte, and the same directory name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from importlib.metadata import version as package_version
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from sentence_transformers import SentenceTransformer
+from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tqdm.auto import tqdm
+
+from knowledge.aliases import AliasTable
+from knowledge.records import Procedure
+from nlu.text import load_abbreviations, normalize, strip_diacritics
+
+__all__ = [
+    "MODEL_KIND",
+    "RECIPE_VERSION",
+    "METADATA_FILE",
+    "QUESTION_TEMPLATES",
+    "Pair",
+    "doc_text",
+    "build_pairs",
+    "train_dense_encoder",
+]
+
+MODEL_KIND = "static-embedding"
+# Bump when the recipe (pairs, tokenizer, loss, hyper-parameters) changes, so a
+# model trained by an older recipe never shares a directory name with a new one.
+RECIPE_VERSION = 1
+METADATA_FILE = "hueai_model.json"
+
+# How citizens ask about a procedure. "{name}" is the normalised procedure name.
+QUESTION_TEMPLATES: tuple[str, ...] = (
+    "thủ tục {name} cần giấy tờ gì",
+    "{name} mất bao lâu",
+    "làm {name} ở đâu",
+    "hồ sơ {name} gồm những gì",
+    "{name} lệ phí bao nhiêu",
+    "cho hỏi cách {name}",
+)
+
+_RESULT_CHARS = 300  # the result text is long boilerplate; its head says what you get
+_HELDOUT_FRACTION = 0.1
+_EMBEDDING_DIM = 256
+_VOCAB_SIZE = 16_000  # an upper bound: Vietnamese has few distinct syllables, we use ~3k
+_BATCH_SIZE = 128
+_LEARNING_RATE = 0.05  # static embeddings need a far higher rate than transformers
+_LOSS_SCALE = 20.0  # 1 / temperature of the in-batch softmax, the MNRL default
+
+
+class Pair(NamedTuple):
+    """One training example: ``query`` should retrieve procedure number ``doc``."""
+
+    query: str
+    doc: int  # index into the procedures given to build_pairs
+    kind: str  # which generator made it: "name", "unaccented", "alias", "question", ...
+
+
+def doc_text(p: Procedure) -> str:
+    """The text that stands for procedure ``p`` in the dense index, normalised.
+
+    Name, field and the head of the result: what the procedure *is* and what
+    the citizen walks away with. Steps and document lists are left out on
+    purpose: a static encoder averages its token vectors, and long boilerplate
+    ("nộp hồ sơ tại bộ phận một cửa …", shared by hundreds of procedures) would
+    wash out the few words that tell two procedures apart. Indexes built with
+    this encoder should embed the same text.
+    """
+    parts = [p.name, p.field or "", (p.result or "")[:_RESULT_CHARS]]
+    return normalize(". ".join(part.strip() for part in parts if part.strip()))
+
+
+def _contractions() -> list[tuple[str, list[str]]]:
+    """Multi-word expansions with the abbreviations people type for them.
+
+    Built from the hotline abbreviation table read backwards ("giấy chứng nhận"
+    → ["gcn"]), longest expansion first so that "giấy chứng nhận quyền sử dụng
+    đất" becomes "gcnqsdđ" rather than "gcn quyền sử dụng đất" every time.
+    Single-word expansions ("không" → "k") are chat teencode that never occurs
+    in a procedure name, so they are skipped.
+    """
+    by_expansion: dict[str, list[str]] = {}
+    for abbreviation, expansion in load_abbreviations().items():
+        expansion = normalize(expansion)
+        # "p." / "tp." are place prefixes, "sao z" is a two-token key: neither is a contraction.
+        if " " in expansion and " " not in abbreviation and not abbreviation.endswith("."):
+            by_expansion.setdefault(expansion, []).append(abbreviation)
+    return sorted(
+        ((expansion, sorted(keys)) for expansion, keys in by_expansion.items()),
+        key=lambda item: (-len(item[0]), item[0]),
+    )
+
+
+def _abbreviate(text: str, contractions: list[tuple[str, list[str]]], rng: random.Random) -> str:
+    """Replace every known multi-word expansion in ``text`` with one of its abbreviations."""
+    padded = f" {text} "
+    for expansion, keys in contractions:
+        if f" {expansion} " in padded:
+            padded = padded.replace(f" {expansion} ", f" {rng.choice(keys)} ")
+    return padded.strip()
+
+
+def _alias_substitutions(name: str, aliases: AliasTable | None) -> list[tuple[str, str]]:
+    """``(formal phrase, colloquial form)`` for each alias the table knows for ``name``.
+
+    The table answers "which colloquial forms fit this name?"; to substitute
+    one we also need the span it stands for. We find it by shrinking the
+    name's word window from the left, then from the right, for as long as the
+    table still returns the alias: what remains is the shortest phrase that
+    triggers it ("giấy chứng nhận quyền sử dụng đất" inside a 30-word name).
+    """
+    if aliases is None:
+        return []
+    words = normalize(name).split()
+    substitutions: list[tuple[str, str]] = []
+    for colloquial in aliases.colloquial_for_name(name):
+        colloquial = normalize(colloquial)
+
+        def still_matches(start: int, end: int) -> bool:
+            found = aliases.colloquial_for_name(" ".join(words[start:end]))
+            return colloquial in {normalize(c) for c in found}
+
+        start, end = 0, len(words)
+        while end - start > 1 and still_matches(start + 1, end):
+            start += 1
+        while end - start > 1 and still_matches(start, end - 1):
+            end -= 1
+        substitutions.append((" ".join(words[start:end]), colloquial))
+    return substitutions
+
+
+def _phrase(text: str, rng: random.Random) -> str:
+    """A run of 2–5 consecutive words: the short key phrase a citizen types ("lý lịch tư pháp")."""
+    words = text.split()
+    size = min(len(words), rng.randint(2, 5))
+    start = rng.randint(0, len(words) - size)
+    return " ".join(words[start : start + size])
+
+
+def _drop_words(text: str, rng: random.Random, keep: float = 0.6) -> str:
+    """Keep each word with probability ``keep``: people type the half of a name they remember."""
+    words = text.split()
+    kept = [w for w in words if rng.random() < keep]
+    return " ".join(kept) if len(kept) >= 2 else " ".join(words[:3])
+
+
+def build_pairs(
+    procedures: Sequence[Procedure],
+    *,
+    aliases: AliasTable | None = None,
+    seed: int = 13,
+) -> list[Pair]:
+    """Generate (query → procedure) training pairs from the procedures themselves.
+
+    For each procedure, with ``name`` its normalised name:
+
+    - ``name`` and ``strip_diacritics(name)`` (kinds ``name``, ``unaccented``);
+    - ``name`` with each colloquial alias substituted for the formal phrase it
+      stands for, e.g. "sổ đỏ" for "giấy chứng nhận quyền sử dụng đất" (``alias``);
+    - every :data:`QUESTION_TEMPLATES` question (``question``); half of them,
+      chosen at random, again without diacritics (``question_unaccented``);
+    - the name with known phrases abbreviated, "đăng ký" → "dk" (``abbreviation``),
+      when the name contains any;
+    - two copies of the name with random words dropped (``dropped``) and two
+      runs of 2–5 consecutive words from it (``phrase``). Short phrases are
+      often shared by several procedures ("cấp giấy phép"); that is fine: the
+      loss then pulls the phrase towards all of them, which is what a short
+      query should do.
+
+    ``aliases=None`` builds pairs without aliases (pass ``AliasTable.load()``
+    for the project's table). Queries are normalised like the documents; the
+    output depends only on the procedures' order, ``aliases`` and ``seed``.
+    """
+    rng = random.Random(seed)
+    contractions = _contractions()
+    pairs: list[Pair] = []
+    for i, p in enumerate(procedures):
+        name = normalize(p.name)
+        pairs.append(Pair(name, i, "name"))
+        pairs.append(Pair(strip_diacritics(name), i, "unaccented"))
+        for formal, colloquial in _alias_substitutions(p.name, aliases):
+            pairs.append(Pair(name.replace(formal, colloquial), i, "alias"))
+        for template in QUESTION_TEMPLATES:
+            question = template.format(name=name)
+            pairs.append(Pair(question, i, "question"))
+            if rng.random() < 0.5:
+                pairs.append(Pair(strip_diacritics(question), i, "question_unaccented"))
+        abbreviated = _abbreviate(name, contractions, rng)
+        if abbreviated != name:
+            pairs.append(Pair(abbreviated, i, "abbreviation"))
+        for _ in range(2):
+            pairs.append(Pair(_drop_words(name, rng), i, "dropped"))
+            pairs.append(Pair(_phrase(name, rng), i, "phrase"))
+    return pairs
+
+
+def data_hash(procedures: Sequence[Procedure]) -> str:
+    """sha256 over the sorted ``code<TAB>name`` lines: which knowledge base a model was trained on."""
+    lines = sorted(f"{p.code}\t{p.name}" for p in procedures)
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def _train_tokenizer(texts: Sequence[str]) -> Tokenizer:
+    """A WordPiece tokenizer over ``texts``.
+
+    Vietnamese writes one syllable per space-separated token, so almost every
+    syllable of the knowledge base becomes a whole token; the ``##`` pieces
+    catch typos and unseen syllables. NFC + lowercase is repeated inside the
+    tokenizer so that callers who forget :func:`~nlu.text.normalize` still get
+    sensible (if slightly worse) vectors.
+    """
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    trainer = trainers.WordPieceTrainer(
+        vocab_size=_VOCAB_SIZE, min_frequency=2, special_tokens=["[UNK]"], show_progress=False
+    )
+    tokenizer.train_from_iterator(texts, trainer)
+    return tokenizer
+
+
+def _batches(pairs: Sequence[Pair], batch_size: int, rng: random.Random) -> list[list[Pair]]:
+    """Shuffle ``pairs`` into batches in which no procedure appears twice.
+
+    The loss treats every other document in the batch as a wrong answer; two
+    queries for the same procedure in one batch would each be told that their
+    own procedure is wrong. A pair that would repeat a procedure waits for the
+    next batch instead of being dropped.
+    """
+    order = list(pairs)
+    rng.shuffle(order)
+    batches: list[list[Pair]] = []
+    while order:
+        batch: list[Pair] = []
+        seen: set[int] = set()
+        waiting: list[Pair] = []
+        for pair in order:
+            if len(batch) < batch_size and pair.doc not in seen:
+                batch.append(pair)
+                seen.add(pair.doc)
+            else:
+                waiting.append(pair)
+        batches.append(batch)
+        order = waiting
+    return batches
+
+
+def _recall(model: SentenceTransformer, docs: Sequence[str], heldout: Sequence[Pair]) -> dict[str, float | int]:
+    """Recall@1 and @5 of the held-out queries against every procedure."""
+    doc_vectors = model.encode(list(docs), batch_size=256, normalize_embeddings=True)
+    query_vectors = model.encode([p.query for p in heldout], batch_size=256, normalize_embeddings=True)
+    top5 = np.argsort(-(query_vectors @ doc_vectors.T), axis=1, kind="stable")[:, :5]
+    gold = np.array([p.doc for p in heldout])
+    return {
+        "heldout_pairs": len(heldout),
+        "recall@1": round(float((top5[:, 0] == gold).mean()), 4),
+        "recall@5": round(float((top5 == gold[:, None]).any(axis=1).mean()), 4),
+    }
+
+
+def train_dense_encoder(
+    procedures: Sequence[Procedure],
+    out_dir: Path,
+    *,
+    seed: int = 13,
+    epochs: int = 6,
+    aliases: AliasTable | None = None,
+    progress: bool = True,
+) -> Path:
+    """Train a static sentence encoder on ``procedures`` and save it under ``out_dir``.
+
+    Returns the model directory, ``out_dir / "dense-static-v<recipe>-<fingerprint>"``,
+    loadable with ``SentenceTransformer(str(path))`` without network. The
+    fingerprint covers the data hash, seed, epochs and recipe, so retraining
+    the same inputs replaces the same directory (atomically: the model is
+    written next to it and renamed into place) and a changed input never
+    overwrites an older model.
+
+    ``hueai_model.json`` in that directory records kind, version, creation
+    time, seed, epochs, data hash, pair counts, training seconds, library
+    versions and the self-metric: recall@1/@5 of the 10 % of generated pairs
+    kept out of training, each query ranked against all procedures.
+
+    ``aliases`` defaults to :meth:`AliasTable.load`, the project's colloquial
+    names. ``progress`` shows a progress bar when stderr is a terminal.
+    The caller's torch random state is left untouched.
+    """
+    # Sort so that the model does not depend on the order the importer returned records in.
+    procedures = sorted(procedures, key=lambda p: p.code)
+    if not procedures:
+        raise ValueError("cannot train a dense encoder on zero procedures")
+    aliases = AliasTable.load() if aliases is None else aliases
+    digest = data_hash(procedures)
+    fingerprint = hashlib.sha256(f"{RECIPE_VERSION}|{digest}|{seed}|{epochs}".encode()).hexdigest()
+    version = f"dense-static-v{RECIPE_VERSION}-{fingerprint[:12]}"
+
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    pairs = build_pairs(procedures, aliases=aliases, seed=seed)
+    shuffled = list(pairs)
+    rng.shuffle(shuffled)
+    n_heldout = max(1, round(len(shuffled) * _HELDOUT_FRACTION))
+    heldout, train = shuffled[:n_heldout], shuffled[n_heldout:]
+
+    docs = [doc_text(p) for p in procedures]
+    # The tokenizer sees every spelling a query may use: the documents with and
+    # without diacritics and the training queries (aliases, abbreviations).
+    tokenizer = _train_tokenizer(docs + [strip_diacritics(d) for d in docs] + [p.query for p in train])
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = SentenceTransformer(
+            modules=[StaticEmbedding(tokenizer, embedding_dim=_EMBEDDING_DIM)], device="cpu"
+        )
+    loss = MultipleNegativesRankingLoss(model, scale=_LOSS_SCALE)
+    optimizer = torch.optim.Adam(model.parameters(), lr=_LEARNING_RATE)
+    schedule = [_batches(train, _BATCH_SIZE, random.Random(seed + epoch)) for epoch in range(epochs)]
+
+    model.train()
+    # One thread on purpose: each step is a few small embedding-bag ops, so extra
+    # threads only add synchronisation, and on a busy 2-core machine that made
+    # training 20x slower (76 s instead of 3.5 s for two epochs).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    bar = tqdm(
+        total=sum(len(batches) for batches in schedule),
+        desc="training dense encoder",
+        unit="batch",
+        disable=not (progress and sys.stderr.isatty()),
+    )
+    try:
+        with bar:
+            for epoch, batches in enumerate(schedule, 1):
+                for batch in batches:
+                    queries = model.preprocess([p.query for p in batch])
+                    documents = model.preprocess([docs[p.doc] for p in batch])
+                    value = loss([queries, documents], None)
+                    optimizer.zero_grad()
+                    value.backward()
+                    optimizer.step()
+                    bar.update()
+                    bar.set_postfix(epoch=epoch, loss=f"{value.item():.3f}")
+        model.eval()
+        seconds = time.perf_counter() - started
+        metric = _recall(model, docs, heldout)
+    finally:
+        torch.set_num_threads(threads)
+
+    metadata = {
+        "kind": MODEL_KIND,
+        "version": version,
+        "recipe_version": RECIPE_VERSION,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "epochs": epochs,
+        "data_hash": digest,
+        "procedures": len(procedures),
+        "training_pairs": len(train),
+        "heldout_pairs": len(heldout),
+        "pair_kinds": {kind: sum(p.kind == kind for p in pairs) for kind in sorted({p.kind for p in pairs})},
+        "vocab_size": tokenizer.get_vocab_size(),
+        "embedding_dim": _EMBEDDING_DIM,
+        "training_seconds": round(seconds, 2),
+        "self_metric": metric,
+        "libraries": {
+            name: package_version(name)
+            for name in ("torch", "sentence-transformers", "tokenizers", "transformers", "numpy")
+        },
+        "python": platform.python_version(),
+    }
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / version
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=out_dir))
+    staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user
+    # No model card: it would try to describe the (absent) training dataset and base model.
+    model.save(str(staging), create_model_card=False)
+    (staging / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(staging, target)
+    return target
