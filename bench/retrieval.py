@@ -32,9 +32,10 @@ from knowledge.aliases import AliasTable
 from knowledge.importer import import_records
 from knowledge.index.hybrid import KnowledgeIndex
 from knowledge.store import load_procedures
+from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
-THRESHOLD_SWEEP = (0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLD_SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -42,50 +43,45 @@ def load_questions(path: Path = QUESTIONS) -> list[dict]:
 
 
 def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
-    """Accuracy of ``index`` on ``questions`` at its own confidence threshold, plus a threshold sweep."""
+    """Accuracy of ``index`` on ``questions``: with its confidence gate, without it, and over a threshold sweep."""
     per_style: dict[str, list[int | None]] = defaultdict(list)
-    ranks: list[int | None] = []
-    no_answer_ok = no_answer_total = false_no_answer = 0
-    sweep_rows = []
-    confidences = []
+    gated: list[int | None] = []
+    ungated: list[int | None] = []
+    scored = []  # (question, rank without the gate, confidence)
     for q in questions:
-        response = index.search(q["text"], k=k)
-        # The sweep needs the ranking regardless of the threshold: ask with the threshold off.
-        threshold, index.threshold = index.threshold, 0.0
-        unthresholded = index.search(q["text"], k=k)
-        index.threshold = threshold
-        confidences.append((q, unthresholded))
+        response = index.search(q["text"], k=k, gate=False)
+        rank = first_relevant_rank([h.code for h in response.hits], q["expected"]) if q["expected"] else None
+        scored.append((q, rank, response.confidence))
         if q["expected"]:
-            rank = first_relevant_rank([h.code for h in response.hits], q["expected"])
-            ranks.append(rank)
-            per_style[q["style"]].append(rank)
-            false_no_answer += not response.hits
-        else:
-            no_answer_total += 1
-            no_answer_ok += not response.hits
-    for t in THRESHOLD_SWEEP:
-        answerable = [(q, r) for q, r in confidences if q["expected"]]
-        unanswerable = [(q, r) for q, r in confidences if not q["expected"]]
-        r5 = [first_relevant_rank([h.code for h in r.hits], q["expected"]) if r.confidence >= t else None
-              for q, r in answerable]
-        sweep_rows.append({"threshold": t, "recall@5": round(recall_at(r5, 5), 4),
-                           "correct_no_answer": round(sum(r.confidence < t or not r.hits for _, r in unanswerable)
-                                                      / max(len(unanswerable), 1), 4)})
+            ungated.append(rank)
+            gated.append(rank if response.confident else None)
+            per_style[q["style"]].append(rank if response.confident else None)
+    unanswerable = [c for q, _, c in scored if not q["expected"]]
+    answerable = [(r, c) for q, r, c in scored if q["expected"]]
+    threshold = index.confidence.threshold
+
+    def at(t: float) -> dict:
+        return {"threshold": t,
+                "recall@5": round(recall_at([r if c >= t else None for r, c in answerable], 5), 4),
+                "correct_no_answer": round(sum(c < t for c in unanswerable) / max(len(unanswerable), 1), 4)}
+
     return {
-        "answerable": len(ranks),
-        "recall@1": round(recall_at(ranks, 1), 4),
-        "recall@5": round(recall_at(ranks, 5), 4),
-        "mrr": round(mrr(ranks), 4),
-        "false_no_answer": round(false_no_answer / max(len(ranks), 1), 4),
-        "unanswerable": no_answer_total,
-        "correct_no_answer": round(no_answer_ok / max(no_answer_total, 1), 4),
+        "answerable": len(gated),
+        "recall@1": round(recall_at(gated, 1), 4),
+        "recall@5": round(recall_at(gated, 5), 4),
+        "mrr": round(mrr(gated), 4),
+        "false_no_answer": round(sum(c < threshold for _, c in answerable) / max(len(answerable), 1), 4),
+        "unanswerable": len(unanswerable),
+        "correct_no_answer": at(threshold)["correct_no_answer"],
+        "ungated": {"recall@1": round(recall_at(ungated, 1), 4), "recall@5": round(recall_at(ungated, 5), 4),
+                    "mrr": round(mrr(ungated), 4)},
         "per_style": {
             style: {"n": len(r), "recall@1": round(recall_at(r, 1), 4), "recall@5": round(recall_at(r, 5), 4),
                     "mrr": round(mrr(r), 4)}
             for style, r in sorted(per_style.items())
         },
-        "threshold": index.threshold,
-        "threshold_sweep": sweep_rows,
+        "threshold": threshold,
+        "threshold_sweep": [at(t) for t in THRESHOLD_SWEEP],
     }
 
 
@@ -154,7 +150,11 @@ def main() -> None:
             configs["hybrid"] = {"index": hybrid}
             configs["dense only"] = {"index": KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path,
                                                                     dense_weight=1.0)}
+        calibration = load_calibration() if CALIBRATION.is_file() else None
         for name, config in configs.items():
+            if calibration:
+                config["index"].confidence = fit_confidence(config["index"], calibration)
+            config["confidence_model"] = config["index"].confidence.to_json()
             config["accuracy"] = evaluate(config["index"], questions)
             config["latency"] = latency(config["index"], questions)
 

@@ -7,6 +7,7 @@ the same configuration, and the index is loaded once per process.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -17,6 +18,7 @@ from hueai.settings import Settings
 from hueai.storage import Database
 from knowledge.aliases import AliasTable
 from knowledge.index.hybrid import KnowledgeIndex
+from knowledge.records import Procedure
 from knowledge.store import load_procedures
 
 log = structlog.get_logger(__name__)
@@ -45,25 +47,27 @@ class Services:
             raise IndexMissing(f"no knowledge index at {path}: run `hueai kb import PATH` or `hueai setup` first")
         return KnowledgeIndex.load(path, self.aliases)
 
-    def encoder_path(self, *, train: bool) -> Path | None:
-        """The dense encoder to use: the configured one, else the one set-up trains (when dense is on)."""
+    def train_encoder(self, procedures: Sequence[Procedure]) -> Path | None:
+        """The dense encoder to index with: the configured one, else one trained now (None when dense is off)."""
         if self.settings.dense_encoder is not None:
             return self.settings.dense_encoder
         if not self.settings.dense_retrieval:
             return None
-        if train:
-            from training.dense_encoder import train_dense_encoder
+        from training.dense_encoder import train_dense_encoder
 
-            train_dense_encoder(load_procedures(self.db), self.settings.encoder_dir, progress=True)
-        return self.settings.encoder_dir if (self.settings.encoder_dir / "hueai_model.json").is_file() else None
+        return train_dense_encoder(procedures, self.settings.encoder_dir, aliases=self.aliases, progress=True)
 
-    def rebuild_index(self, *, train_encoder: bool = True) -> KnowledgeIndex:
-        """Build the retrieval index from the database and save it where serving loads it."""
+    def rebuild_index(self) -> KnowledgeIndex:
+        """Build the retrieval index from the database, fit its confidence model, save it where serving loads it."""
+        from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
+
         started = time.perf_counter()
         procedures = load_procedures(self.db)
-        index = KnowledgeIndex.build(procedures, self.aliases, encoder_path=self.encoder_path(train=train_encoder))
+        index = KnowledgeIndex.build(procedures, self.aliases, encoder_path=self.train_encoder(procedures))
+        if procedures and CALIBRATION.is_file():
+            index.confidence = fit_confidence(index, load_calibration())
         index.save(self.settings.index_dir)
         self.__dict__["index"] = index
         log.info("kb.index.built", procedures=len(procedures), seconds=round(time.perf_counter() - started, 2),
-                 dense=index.dense is not None)
+                 dense=index.dense is not None, confidence=index.confidence.fitted_on)
         return index

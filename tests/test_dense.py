@@ -132,11 +132,10 @@ def _tiny_bert_encoder(path: Path) -> Path:
     from sentence_transformers.sentence_transformer.modules import Pooling
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
-    words = sorted({w for text in ("đăng ký khai sinh kết hôn thường trú giấy phép xây dựng cấp đổi", "dang ky khai sinh") for w in text.split()})
+    words = "đăng ký khai sinh kết hôn cấp giấy phép xây dựng dang ky".split()
+    tokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]
+    tokenizer = BertTokenizerFast(vocab={t: i for i, t in enumerate(tokens)}, strip_accents=False)
     hf_dir = path / "hf"
-    hf_dir.mkdir(parents=True)
-    (hf_dir / "vocab.txt").write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words]) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(hf_dir / "vocab.txt"), do_lower_case=True, strip_accents=False)
     config = BertConfig(
         vocab_size=tokenizer.vocab_size,
         hidden_size=32,

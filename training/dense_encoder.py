@@ -42,10 +42,12 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
@@ -57,7 +59,7 @@ import torch
 from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 from sentence_transformers.sentence_transformer.modules import StaticEmbedding
-from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 from tqdm.auto import tqdm
 
 from knowledge.aliases import AliasTable
@@ -92,9 +94,10 @@ QUESTION_TEMPLATES: tuple[str, ...] = (
 )
 
 _RESULT_CHARS = 300  # the result text is long boilerplate; its head says what you get
+_ALIASES_PER_PROCEDURE = 4
 _HELDOUT_FRACTION = 0.1
 _EMBEDDING_DIM = 256
-_VOCAB_SIZE = 16_000  # an upper bound: Vietnamese has few distinct syllables, we use ~3k
+_MIN_WORD_COUNT = 2  # a word seen once is more likely a typo or a number than vocabulary
 _BATCH_SIZE = 128
 _LEARNING_RATE = 0.05  # static embeddings need a far higher rate than transformers
 _LOSS_SCALE = 20.0  # 1 / temperature of the in-batch softmax, the MNRL default
@@ -153,32 +156,26 @@ def _abbreviate(text: str, contractions: list[tuple[str, list[str]]], rng: rando
 
 
 def _alias_substitutions(name: str, aliases: AliasTable | None) -> list[tuple[str, str]]:
-    """``(formal phrase, colloquial form)`` for each alias the table knows for ``name``.
+    """``(official phrase, colloquial form)`` for every alias the table knows for ``name``.
 
-    The table answers "which colloquial forms fit this name?"; to substitute
-    one we also need the span it stands for. We find it by shrinking the
-    name's word window from the left, then from the right, for as long as the
-    table still returns the alias: what remains is the shortest phrase that
-    triggers it ("giấy chứng nhận quyền sử dụng đất" inside a 30-word name).
+    ``colloquial_for_name`` decides which entries apply (whole-word matching,
+    longer phrases winning); the entry's ``official`` phrase is the span of the
+    name a colloquial form replaces.
     """
     if aliases is None:
         return []
-    words = normalize(name).split()
-    substitutions: list[tuple[str, str]] = []
-    for colloquial in aliases.colloquial_for_name(name):
-        colloquial = normalize(colloquial)
+    forms = set(aliases.colloquial_for_name(name))
+    return [
+        (normalize(entry.official), normalize(colloquial))
+        for entry in aliases.entries
+        if forms.intersection(entry.colloquial)
+        for colloquial in entry.colloquial
+    ]
 
-        def still_matches(start: int, end: int) -> bool:
-            found = aliases.colloquial_for_name(" ".join(words[start:end]))
-            return colloquial in {normalize(c) for c in found}
 
-        start, end = 0, len(words)
-        while end - start > 1 and still_matches(start + 1, end):
-            start += 1
-        while end - start > 1 and still_matches(start, end - 1):
-            end -= 1
-        substitutions.append((" ".join(words[start:end]), colloquial))
-    return substitutions
+def _substitute(name: str, official: str, colloquial: str) -> str:
+    """``name`` with the whole-word occurrences of ``official`` replaced by ``colloquial``."""
+    return re.sub(rf"(?<!\w){re.escape(official)}(?!\w)", colloquial, name)
 
 
 def _phrase(text: str, rng: random.Random) -> str:
@@ -207,8 +204,10 @@ def build_pairs(
     For each procedure, with ``name`` its normalised name:
 
     - ``name`` and ``strip_diacritics(name)`` (kinds ``name``, ``unaccented``);
-    - ``name`` with each colloquial alias substituted for the formal phrase it
-      stands for, e.g. "sổ đỏ" for "giấy chứng nhận quyền sử dụng đất" (``alias``);
+    - for up to four colloquial aliases: ``name`` with the alias substituted
+      for the official phrase it stands for, e.g. "sổ đỏ" for "giấy chứng nhận
+      quyền sử dụng đất" (``alias``), and a template question about the alias
+      alone, "làm sổ đỏ ở đâu" (``alias_question``);
     - every :data:`QUESTION_TEMPLATES` question (``question``); half of them,
       chosen at random, again without diacritics (``question_unaccented``);
     - the name with known phrases abbreviated, "đăng ký" → "dk" (``abbreviation``),
@@ -230,8 +229,14 @@ def build_pairs(
         name = normalize(p.name)
         pairs.append(Pair(name, i, "name"))
         pairs.append(Pair(strip_diacritics(name), i, "unaccented"))
-        for formal, colloquial in _alias_substitutions(p.name, aliases):
-            pairs.append(Pair(name.replace(formal, colloquial), i, "alias"))
+        substitutions = _alias_substitutions(p.name, aliases)
+        # A broad entry ("giấy chứng nhận") matches hundreds of names with up to
+        # ten forms each; a sample keeps aliases from drowning the other kinds.
+        for official, colloquial in rng.sample(substitutions, min(len(substitutions), _ALIASES_PER_PROCEDURE)):
+            substituted = _substitute(name, official, colloquial)
+            if substituted != name:
+                pairs.append(Pair(substituted, i, "alias"))
+            pairs.append(Pair(rng.choice(QUESTION_TEMPLATES).format(name=colloquial), i, "alias_question"))
         for template in QUESTION_TEMPLATES:
             question = template.format(name=name)
             pairs.append(Pair(question, i, "question"))
@@ -252,23 +257,44 @@ def data_hash(procedures: Sequence[Procedure]) -> str:
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
 
 
-def _train_tokenizer(texts: Sequence[str]) -> Tokenizer:
-    """A WordPiece tokenizer over ``texts``.
+def _build_tokenizer(texts: Sequence[str]) -> Tokenizer:
+    """A WordPiece tokenizer whose vocabulary is the words of ``texts``.
 
-    Vietnamese writes one syllable per space-separated token, so almost every
-    syllable of the knowledge base becomes a whole token; the ``##`` pieces
-    catch typos and unseen syllables. NFC + lowercase is repeated inside the
-    tokenizer so that callers who forget :func:`~nlu.text.normalize` still get
+    Vietnamese writes one syllable per space-separated word, so the knowledge
+    base's vocabulary is small (a few thousand syllables, accented and not).
+    Every word seen at least twice becomes a token, also as a ``##`` suffix
+    piece so that glued input ("dangky") splits into known syllables; single
+    characters catch the rest. The vocabulary is built and sorted here rather
+    than by ``WordPieceTrainer``, whose tie-breaking follows hash order and
+    gave different token ids on every run. NFC + lowercase is repeated inside
+    the tokenizer so callers who forget :func:`~nlu.text.normalize` still get
     sensible (if slightly worse) vectors.
     """
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
-    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
-    trainer = trainers.WordPieceTrainer(
-        vocab_size=_VOCAB_SIZE, min_frequency=2, special_tokens=["[UNK]"], show_progress=False
-    )
-    tokenizer.train_from_iterator(texts, trainer)
+    normalizer = normalizers.Sequence([normalizers.NFC(), normalizers.Lowercase()])
+    pre_tokenizer = pre_tokenizers.Whitespace()
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    words = sorted(w for w, n in counts.items() if n >= _MIN_WORD_COUNT)
+    chars = sorted({c for w in counts for c in w})
+    tokens = ["[UNK]", *chars, *(f"##{c}" for c in chars), *words, *(f"##{w}" for w in words)]
+    vocab = {token: i for i, token in enumerate(dict.fromkeys(tokens))}
+    tokenizer = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     return tokenizer
+
+
+def _token_ids(tokenizer: Tokenizer, texts: Sequence[str]) -> list[list[int]]:
+    """Token ids per text, exactly as ``StaticEmbedding.preprocess`` would produce them."""
+    return [encoding.ids for encoding in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+
+
+def _features(ids: Sequence[Sequence[int]]) -> dict[str, torch.Tensor]:
+    """The ``StaticEmbedding`` input (flat ids + start offsets, an ``EmbeddingBag`` batch) for ``ids``."""
+    lengths = [len(row) for row in ids]
+    offsets = torch.tensor([0, *np.cumsum(lengths[:-1])], dtype=torch.long)
+    return {"input_ids": torch.tensor([t for row in ids for t in row], dtype=torch.long), "offsets": offsets}
 
 
 def _batches(pairs: Sequence[Pair], batch_size: int, rng: random.Random) -> list[list[Pair]]:
@@ -297,16 +323,29 @@ def _batches(pairs: Sequence[Pair], batch_size: int, rng: random.Random) -> list
     return batches
 
 
-def _recall(model: SentenceTransformer, docs: Sequence[str], heldout: Sequence[Pair]) -> dict[str, float | int]:
-    """Recall@1 and @5 of the held-out queries against every procedure."""
+def _recall(model: SentenceTransformer, docs: Sequence[str], heldout: Sequence[Pair]) -> dict[str, object]:
+    """Recall@1 and @5 of the held-out queries against every procedure, overall and per pair kind."""
     doc_vectors = model.encode(list(docs), batch_size=256, normalize_embeddings=True)
     query_vectors = model.encode([p.query for p in heldout], batch_size=256, normalize_embeddings=True)
     top5 = np.argsort(-(query_vectors @ doc_vectors.T), axis=1, kind="stable")[:, :5]
     gold = np.array([p.doc for p in heldout])
+    hit1 = top5[:, 0] == gold
+    hit5 = (top5 == gold[:, None]).any(axis=1)
+    kinds = np.array([p.kind for p in heldout])
     return {
         "heldout_pairs": len(heldout),
-        "recall@1": round(float((top5[:, 0] == gold).mean()), 4),
-        "recall@5": round(float((top5 == gold[:, None]).any(axis=1).mean()), 4),
+        "recall@1": round(float(hit1.mean()), 4),
+        "recall@5": round(float(hit5.mean()), 4),
+        # Short phrases are ambiguous by nature and pull the average down;
+        # per kind shows whether a change helped names or hurt questions.
+        "by_kind": {
+            kind: {
+                "pairs": int((kinds == kind).sum()),
+                "recall@1": round(float(hit1[kinds == kind].mean()), 4),
+                "recall@5": round(float(hit5[kinds == kind].mean()), 4),
+            }
+            for kind in sorted(set(kinds.tolist()))
+        },
     }
 
 
@@ -355,15 +394,20 @@ def train_dense_encoder(
     heldout, train = shuffled[:n_heldout], shuffled[n_heldout:]
 
     docs = [doc_text(p) for p in procedures]
-    # The tokenizer sees every spelling a query may use: the documents with and
+    # The vocabulary covers every spelling a query may use: the documents with and
     # without diacritics and the training queries (aliases, abbreviations).
-    tokenizer = _train_tokenizer(docs + [strip_diacritics(d) for d in docs] + [p.query for p in train])
+    tokenizer = _build_tokenizer(docs + [strip_diacritics(d) for d in docs] + [p.query for p in train])
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = SentenceTransformer(
             modules=[StaticEmbedding(tokenizer, embedding_dim=_EMBEDDING_DIM)], device="cpu"
         )
+    # Tokenise every distinct text once, not once per epoch: tokenising was
+    # most of the step time, and its thread pool fights torch's for the cores.
+    unique_queries = sorted({p.query for p in train})
+    query_ids = dict(zip(unique_queries, _token_ids(tokenizer, unique_queries), strict=True))
+    doc_ids = _token_ids(tokenizer, docs)
     loss = MultipleNegativesRankingLoss(model, scale=_LOSS_SCALE)
     optimizer = torch.optim.Adam(model.parameters(), lr=_LEARNING_RATE)
     schedule = [_batches(train, _BATCH_SIZE, random.Random(seed + epoch)) for epoch in range(epochs)]
@@ -384,8 +428,8 @@ def train_dense_encoder(
         with bar:
             for epoch, batches in enumerate(schedule, 1):
                 for batch in batches:
-                    queries = model.preprocess([p.query for p in batch])
-                    documents = model.preprocess([docs[p.doc] for p in batch])
+                    queries = _features([query_ids[p.query] for p in batch])
+                    documents = _features([doc_ids[p.doc] for p in batch])
                     value = loss([queries, documents], None)
                     optimizer.zero_grad()
                     value.backward()

@@ -13,10 +13,11 @@ How a question is answered:
    procedure; a dense encoder (when built) scores the nearest ones; the two are
    fused as a weighted sum of the lexical score scaled to the best one and the
    cosine similarity.
-3. Confidence: how much of the question's content (IDF-weighted syllables that
-   are not question words) the best procedure's name and aliases cover. Below
-   the threshold the response has no hits, so the assistant can say it does
-   not know instead of answering the wrong procedure.
+3. Confidence: a small logistic model (:mod:`.confidence`) over features of the
+   ranking, chiefly how much of the question's content (IDF-weighted syllables
+   that are not question words) the best procedure's name and aliases cover.
+   Below its threshold the response has no hits, so the assistant can say it
+   does not know instead of answering the wrong procedure.
 4. Near ties: hits whose names differ only by level ("cấp tỉnh"/"cấp xã") or by
    "có yếu tố nước ngoài" are grouped, so the dialogue can ask which is meant.
 """
@@ -34,6 +35,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.index.analysis import analyze, syllables
+from knowledge.index.confidence import ConfidenceModel
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
 from nlu.text import normalize, strip_diacritics
@@ -67,11 +69,23 @@ QUESTION_SYLLABLES = frozenset(
 )
 QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_SYLLABLES)
 
-# Qualifiers that distinguish near-identical procedures (for grouping near ties).
+# Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
+# unaccented syllables: the level, the foreign element, and the online channel of the same service.
+_LEVEL = r"cap (?:tinh|xa|huyen|trung uong|bo)"
 _QUALIFIERS = re.compile(
-    r"\(?\s*(thuc hien tai |thuc hien o )?cap (tinh|xa|huyen|trung uong|bo)( , cap (tinh|xa|huyen|trung uong))*\s*\)?"
+    rf"(?:thuc hien (?:tai|o) )?{_LEVEL}(?: {_LEVEL})*"
+    r"|(?:thuc hien )?bang dich vu cong (?:truc tuyen )?(?:toan trinh|mot phan(?: hoac truc tiep)?)"
     r"|co yeu to nuoc ngoai|^thu tuc "
 )
+
+
+@dataclass
+class Ranking:
+    order: np.ndarray  # document indexes, best first
+    fused: np.ndarray  # fused score per document
+    notes: list[str]
+    features: dict[str, float]  # of the best document, for the confidence model
+    any_match: bool
 
 
 class InvalidQuery(ValueError):
@@ -95,6 +109,7 @@ class SearchResponse:
     confidence: float
     notes: list[str] = field(default_factory=list)  # facts from matched aliases
     reason: str | None = None  # why there are no hits
+    features: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
 
     @property
     def groups(self) -> list[list[Hit]]:
@@ -151,7 +166,7 @@ class KnowledgeIndex:
         *,
         dense: "DenseRetriever | None" = None,
         dense_weight: float = 0.3,
-        threshold: float = 0.5,
+        confidence: ConfidenceModel | None = None,
         meta: dict | None = None,
     ) -> None:
         self.lexical = lexical
@@ -159,7 +174,7 @@ class KnowledgeIndex:
         self.aliases = aliases
         self.dense = dense
         self.dense_weight = dense_weight if dense is not None else 0.0
-        self.threshold = threshold
+        self.confidence = confidence or ConfidenceModel.coverage_rule()
         self.meta = meta or {}
         self._key_terms = [set(analyze(d["key_text"] or "").unaccented) for d in docs]
         self._base_names = [base_name(d["name"] or "") for d in docs]
@@ -172,7 +187,8 @@ class KnowledgeIndex:
         aliases: AliasTable,
         *,
         encoder_path: Path | None = None,
-        **options: float,
+        dense_weight: float = 0.3,
+        confidence: ConfidenceModel | None = None,
     ) -> "KnowledgeIndex":
         started = time.perf_counter()
         fields = [procedure_fields(p, aliases) for p in procedures]
@@ -193,53 +209,74 @@ class KnowledgeIndex:
             "encoder_path": str(encoder_path) if encoder_path else None,
             "build_seconds": round(time.perf_counter() - started, 3),
         }
-        return cls(lexical, docs, aliases, dense=dense, meta=meta, **options)
+        return cls(lexical, docs, aliases, dense=dense, dense_weight=dense_weight, confidence=confidence, meta=meta)
 
     # -- searching ----------------------------------------------------------------
-    def search(self, text: str, k: int = 5) -> SearchResponse:
+    def search(self, text: str, k: int = 5, *, gate: bool = True) -> SearchResponse:
         """Ranked procedures for ``text``; no hits when nothing matches confidently.
 
-        Raises :class:`InvalidQuery` for empty, binary or over-long input.
+        ``gate=False`` returns the best guesses even when the confidence is low
+        (``confident`` then says whether they passed). Raises :class:`InvalidQuery`
+        for empty, binary or over-long input.
         """
+        ranking = self.rank(text)
+        order, fused = ranking.order[: max(k, 1) * 3], ranking.fused
+        if not ranking.any_match:
+            return SearchResponse(text, [], False, 0.0, ranking.notes, reason="no procedure matches the question")
+        confidence = self.confidence.probability(ranking.features)
+        confident = confidence >= self.confidence.threshold
+        if gate and not confident:
+            return SearchResponse(text, [], False, confidence, ranking.notes,
+                                  reason="no procedure matches the question well enough", features=ranking.features)
+        hits = self._grouped_hits(order, fused)[:k]
+        return SearchResponse(text, hits, confident, confidence, ranking.notes, features=ranking.features)
+
+    def rank(self, text: str) -> "Ranking":
+        """Every procedure scored for ``text``, with the features the confidence model reads."""
         validate_query(text)
         matched = self.aliases.official_for_query(text)
-        expanded = " ; ".join([text, *(a.official for a in matched)])
+        terms = analyze(" ; ".join([text, *(a.official for a in matched)]))
+        lexical = self.lexical.scores(terms)
+        dense_hits = self.dense.search(normalize(text), k=50) if self.dense is not None else []
+        fused = self._fuse(lexical, dense_hits)
+        order = np.argsort(-fused, kind="stable")
         notes = [a.note for a in matched if a.note]
-        terms = analyze(expanded)
-        scores = self.lexical.scores(terms)
-        fused = self._fuse(scores, text)
-        order = np.argsort(-fused, kind="stable")[: max(k, 1) * 3]
-        if len(order) == 0 or fused[order[0]] <= 0:
-            return SearchResponse(text, [], False, 0.0, notes, reason="no procedure matches the question")
-        confidence = self.coverage(text, matched, int(order[0]))
-        if confidence < self.threshold:
-            return SearchResponse(text, [], False, confidence, notes, reason="no procedure matches the question well enough")
-        hits = self._grouped_hits(order, fused)[:k]
-        return SearchResponse(text, hits, True, confidence, notes)
+        if not len(order) or fused[order[0]] <= 0:
+            return Ranking(order, fused, notes, {}, any_match=False)
+        top = int(order[0])
+        second = float(fused[order[1]]) if len(order) > 1 else 0.0
+        content = self.content_terms(text)
+        features = {
+            "coverage": self.coverage(content, top),
+            "lexical_per_term": float(lexical[top]) / max(len(terms.unaccented), 1),
+            "margin": (float(fused[top]) - second) / float(fused[top]),
+            "dense_cosine": next((cos for idx, cos in dense_hits if idx == top), 0.0),
+            "content_terms": float(np.log1p(len(content))),
+            "alias_matched": float(bool(matched)),
+        }
+        return Ranking(order, fused, notes, features, any_match=True)
 
-    def _fuse(self, lexical: np.ndarray, text: str) -> np.ndarray:
+    def _fuse(self, lexical: np.ndarray, dense_hits: list[tuple[int, float]]) -> np.ndarray:
         top = float(lexical.max()) if lexical.size else 0.0
         fused = lexical / top if top > 0 else lexical.copy()
-        if self.dense is not None and self.dense_weight > 0:
+        if dense_hits and self.dense_weight > 0:
             fused = (1 - self.dense_weight) * fused
-            for idx, cosine in self.dense.search(normalize(text), k=50):
+            for idx, cosine in dense_hits:
                 fused[idx] += self.dense_weight * max(cosine, 0.0)
         return fused
 
-    def content_terms(self, text: str, matched_aliases: Sequence) -> list[str]:
-        """The question's content syllables: unaccented, without question words and fillers."""
+    def content_terms(self, text: str) -> list[str]:
+        """The question's content syllables: unaccented, without question words, fillers and numbers."""
         sylls = [t for t in analyze(text).unaccented if "_" not in t]
-        content = [t for t in sylls if t not in QUESTION_SYLLABLES and not t.isdigit()]
-        return content
+        return [t for t in sylls if t not in QUESTION_SYLLABLES and not t.isdigit()]
 
-    def coverage(self, text: str, matched_aliases: Sequence, doc: int) -> float:
-        """IDF-weighted share of the question's content syllables found in a procedure's name or aliases.
+    def coverage(self, content: Sequence[str], doc: int) -> float:
+        """IDF-weighted share of the content syllables found in a procedure's name or aliases.
 
         A syllable no procedure name contains weighs as much as the rarest one:
         a question about something absent from the base ("đá bóng") should not
         be carried by its common words.
         """
-        content = self.content_terms(text, matched_aliases)
         if not content:
             return 0.0
         max_idf = float(np.log(1 + (self.lexical.n_docs + 0.5) / 0.5))
@@ -250,7 +287,7 @@ class KnowledgeIndex:
             total += idf
             if term in key:
                 covered += idf
-        return covered / total if total else 0.0
+        return covered / total
 
     def _grouped_hits(self, order: np.ndarray, fused: np.ndarray) -> list[Hit]:
         """Hits in rank order, near ties (same base name, score within 80%) pulled together."""
@@ -280,7 +317,7 @@ class KnowledgeIndex:
         payload = {
             "meta": self.meta,
             "dense_weight": self.dense_weight,
-            "threshold": self.threshold,
+            "confidence": self.confidence.to_json(),
             "docs": self.docs,
         }
         (directory / "index.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -302,7 +339,7 @@ class KnowledgeIndex:
             aliases or AliasTable.load(),
             dense=dense,
             dense_weight=payload["dense_weight"],
-            threshold=payload["threshold"],
+            confidence=ConfidenceModel.from_json(payload["confidence"]),
             meta=payload["meta"],
         )
 

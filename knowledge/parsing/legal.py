@@ -23,6 +23,7 @@ Hand-written because no library parses this flattened layout.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from knowledge.parsing.text import UPPER, clean
 from knowledge.records import LegalDocument
@@ -45,7 +46,9 @@ _NUMBER = re.compile(
 _DATE = re.compile(r"ngày\b")
 _VOWELS = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
 # One Vietnamese syllable: optional onset, vowels, optional final consonant.
-_SYLLABLE = re.compile(rf"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?[{_VOWELS}]+(?:ch|ng|nh|[cmnpt])?", re.I)
+_SYLLABLE = re.compile(
+    rf"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?[{_VOWELS}]+(?:ch|ng|nh|[cmnpt])?", re.I
+)
 # A document-type word left glued to the end of a name when the number cell
 # repeats it ("... Bộ Tư phápThông tư số" + "03/2023/TT-BTP").
 _TRAILING_TYPE = re.compile(
@@ -71,21 +74,29 @@ def parse_legal_basis(text: str | None) -> list[LegalDocument]:
     return documents
 
 
-def _row_ends(body: str):
+def _row_ends(body: str) -> Iterator[tuple[int, int]]:
     """Yield (start, end) of each number cell that closes a row.
 
-    A number followed by a space, punctuation, another number (the number
-    cell repeating it) or a glued date ("53/2025/TT-BCAngày 01/7/2025") is
-    quoted inside a name, not a cell, unless it is itself glued to the end
-    of a sentence ("... ngày 11/12/2025;143/2025/QH15 định số ..."), which
-    only a cell boundary produces.
+    A cell touches its neighbours: the name before it ("... Hộ tịch123/2015/
+    NĐ-CP") or the next row after it ("...NĐ-CPThông tư ..."). A number with
+    a space on both sides ("Thông tư số 66/2023/TT-BCA Sửa đổi ...") or a
+    date glued after it ("53/2025/TT-BCAngày 01/7/2025") is quoted inside a
+    name. So is one followed by the same number: the name quoting it right
+    before the cell repeats it ("Luật 60/2014/QH1360/2014/QH13"), and so
+    is the month/year tail of a date.
     """
-    for m in _NUMBER.finditer(body):
-        end = _trim_code(body, m.end())
-        if end == len(body) or body[m.start() - 1 : m.start()] in (";", "."):
-            yield m.start(), end
-        elif not (body[end].isspace() or body[end].isdigit() or body[end] in ",;.)" or _DATE.match(body, end)):
-            yield m.start(), end
+    cells = [(m.start(), _trim_code(body, m.end())) for m in _NUMBER.finditer(body)]
+    for i, (start, end) in enumerate(cells):
+        following = cells[i + 1] if i + 1 < len(cells) else (0, 0)
+        if following[0] == end and body[slice(*following)] == body[start:end]:
+            continue  # a name that quotes the number right before its cell
+        if body[start - 1 : start] == "/":
+            continue  # the tail of a date, "ngày 26/01/2026..."
+        glued_left = start > 0 and not body[start - 1].isspace() and body[start - 1] not in "(-"
+        if end == len(body) or glued_left or body[end].isdigit():
+            yield start, end
+        elif not (body[end].isspace() or body[end] in ",;.)" or _DATE.match(body, end)):
+            yield start, end
 
 
 def _trim_code(body: str, end: int) -> int:

@@ -9,8 +9,8 @@ citizen actually typed (to highlight "cccd" in "cho mình hỏi làm cccd ở đ
     >>> a = normalize_aligned("Làm  CCCD ở đâu")
     >>> a.text
     'làm căn cước công dân ở đâu'
-    >>> a.span_to_original(4, 21)          # "căn cước công dân"
-    (5, 9)                                 # "CCCD" in the original
+    >>> a.span_to_original(4, 21)  # "căn cước công dân" comes from "CCCD"
+    (5, 9)
 
 Each step is itself an :class:`Aligned` relative to its own input; steps are
 chained with :meth:`Aligned.then`, so adding a step never touches the others.

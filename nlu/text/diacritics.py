@@ -22,12 +22,16 @@ import re
 import unicodedata
 from functools import cache
 
-from nlu.text.normalize import canonical_word, has_diacritics, strip_diacritics
+from nlu.text.normalize import canonical_word
 
 __all__ = ["restore_diacritics"]
 
 # Letter runs (with combining marks): the unit compared between input and output.
 _SYLLABLE = re.compile(r"(?:[^\W\d_]|[\u0300-\u036f])+")
+# The longest Vietnamese syllable has 7 letters ("nghiêng"). Longer runs are not
+# Vietnamese, and the CRF's features grow with the square of a word's length.
+_MAX_SYLLABLE = 7
+_SENTENCE_END = frozenset(".!?")
 
 
 @cache
@@ -42,35 +46,55 @@ def _with_case_of(restored: str, original: str) -> str:
     return "".join(r.upper() if o.isupper() else r.lower() for r, o in zip(restored, original, strict=True))
 
 
+def _restorable(word: str) -> bool:
+    """An unaccented run of ASCII letters short enough to be a syllable."""
+    return len(word) <= _MAX_SYLLABLE and word.isascii() and word.isalpha()
+
+
 def restore_diacritics(text: str) -> str:
     """Add the most likely Vietnamese diacritics to the unaccented syllables of ``text``.
 
-    >>> restore_diacritics("Thu tuc cap giay phep xay dung")
-    'Thủ tục cấp giấy phép xây dựng'
+    >>> restore_diacritics("toi muon dang ky khai sinh")
+    'tôi muốn đăng ký khai sinh'
 
-    Spacing and punctuation are kept; the input is NFC-composed first.
-    Text that is fully accented is returned unchanged (apart from NFC).
+    Spacing, punctuation and anything that is not an unaccented Vietnamese-looking
+    syllable are kept exactly; the input is NFC-composed first.
     """
     source = unicodedata.normalize("NFC", text)
     syllables = list(_SYLLABLE.finditer(source))
-    if not any(not has_diacritics(m.group()) for m in syllables):
+    if not any(_restorable(m.group()) for m in syllables):
         return source
-    # The model labels each character, so its output has the same length as its
-    # (stripped, lower-cased) input: syllables line up by position.
-    model_input = strip_diacritics(source).lower()
-    restored = unicodedata.normalize("NFC", _add_accents()(model_input))
-    if len(restored) != len(model_input):  # never seen; keep the input rather than guess
-        return source
-    pieces: list[str] = []
-    position = 0
+    # The model sees one lower-case word per syllable, plus sentence-ending
+    # punctuation (its features stop at ".!?"). Other words become a neutral "x".
+    parts: list[str] = []
+    where: list[int] = []  # index in `parts` of each syllable
+    previous_end = 0
     for match in syllables:
-        start, end = match.span()
+        gap = source[previous_end : match.start()]
+        if parts and (end_mark := next((c for c in gap if c in _SENTENCE_END), None)):
+            parts.append(end_mark)
         word = match.group()
-        pieces.append(source[position:start])
-        if has_diacritics(word) or len(word) != len(strip_diacritics(word)):
-            pieces.append(word)
+        where.append(len(parts))
+        parts.append(word.lower() if _restorable(word) else "x")
+        previous_end = match.end()
+    model_input = " ".join(parts)
+    restored = unicodedata.normalize("NFC", _add_accents()(model_input))
+    if len(restored) != len(model_input):  # the model labels characters 1:1; never seen otherwise
+        return source
+    starts = [0]
+    for part in parts:
+        starts.append(starts[-1] + len(part) + 1)
+
+    pieces: list[str] = []
+    previous_end = 0
+    for match, index in zip(syllables, where, strict=True):
+        word = match.group()
+        pieces.append(source[previous_end : match.start()])
+        if _restorable(word):
+            guess = restored[starts[index] : starts[index] + len(word)]
+            pieces.append(canonical_word(_with_case_of(guess, word), lower=False))
         else:
-            pieces.append(canonical_word(_with_case_of(restored[start:end], word), lower=False))
-        position = end
-    pieces.append(source[position:])
+            pieces.append(word)
+        previous_end = match.end()
+    pieces.append(source[previous_end:])
     return "".join(pieces)

@@ -9,11 +9,19 @@ segmenter, then map its words back to the original string::
     ['Đăng ký', 'khai sinh', 'ở', 'Huế', '?']
 
 Two segmenters ship with our dependencies; ``bench/text_layer.py`` measures both
-on hand-segmented hotline sentences. The default is **pyvi**: on that set it agrees
-with the hand segmentation as well as underthesea does (see
-``bench/results/text_layer.json``: word F1 0.94 for both) while being about twice
-as fast per sentence and loading in a third of the time (0.6 s vs 1.6 s import).
-underthesea stays selectable with ``backend="underthesea"``.
+on 30 hand-segmented hotline sentences (numbers from ``python -m bench.text_layer``,
+CPU, see ``bench/results/text_layer.json``):
+
+===========  =======  ===============  ==============
+backend      word F1  ms per sentence  import (cold)
+===========  =======  ===============  ==============
+underthesea  0.954    0.23             1.7 s
+pyvi         0.939    0.07             0.95 s
+===========  =======  ===============  ==============
+
+The default is **underthesea**: it segments better, and both are far below a
+millisecond per sentence, so speed does not decide anything for a chat hotline
+(pyvi also has had no release since 2020). ``backend="pyvi"`` stays available.
 
 Segmenters re-space punctuation and join syllables with "_" or " ", so their
 output is not a substring of the input. We run them on the normalised text (see
@@ -34,7 +42,7 @@ from nlu.text.align import normalize_aligned
 __all__ = ["DEFAULT_BACKEND", "Backend", "Token", "tokenize"]
 
 Backend = Literal["pyvi", "underthesea"]
-DEFAULT_BACKEND: Backend = "pyvi"
+DEFAULT_BACKEND: Backend = "underthesea"  # chosen by measurement, see module docstring
 
 _SYLLABLE_SEPARATORS = re.compile(r"[ _]+")
 

@@ -1,0 +1,49 @@
+"""Is the best procedure the right one, or should the assistant say it does not know?
+
+A small logistic model over features of the ranking (how much of the question
+the best procedure's name and aliases cover, how strong and how separated the
+best score is, how close the dense encoder puts them). ``training/kb_confidence``
+fits it on the project's calibration questions (``training/data/kb_calibration.jsonl``),
+which include questions about procedures that are not in the base and
+everyday questions that are not about procedures at all. Until it is fitted,
+:meth:`ConfidenceModel.coverage_rule` stands in: confident when at least half
+of the question's content is covered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+FEATURES = ("coverage", "lexical_per_term", "margin", "dense_cosine", "content_terms", "alias_matched")
+
+
+@dataclass
+class ConfidenceModel:
+    """``probability = sigmoid(bias + sum(weight * (feature - mean) / scale))``; confident above ``threshold``."""
+
+    weights: dict[str, float]
+    bias: float
+    means: dict[str, float] = field(default_factory=dict)
+    scales: dict[str, float] = field(default_factory=dict)
+    threshold: float = 0.5
+    fitted_on: dict = field(default_factory=dict)  # what it was fitted on, and how well it did
+
+    @classmethod
+    def coverage_rule(cls) -> "ConfidenceModel":
+        return cls(weights={"coverage": 10.0}, bias=-5.0)
+
+    def probability(self, features: Mapping[str, float]) -> float:
+        z = self.bias
+        for name, weight in self.weights.items():
+            z += weight * (features.get(name, 0.0) - self.means.get(name, 0.0)) / (self.scales.get(name) or 1.0)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
+
+    def to_json(self) -> dict:
+        return {"weights": self.weights, "bias": self.bias, "means": self.means, "scales": self.scales,
+                "threshold": self.threshold, "fitted_on": self.fitted_on}
+
+    @classmethod
+    def from_json(cls, data: Mapping) -> "ConfidenceModel":
+        return cls(**data)

@@ -1,0 +1,80 @@
+"""Fit the knowledge index's confidence model on the project's calibration questions.
+
+>>> index.confidence = fit_confidence(index, load_calibration())
+
+Each calibration question (``training/data/kb_calibration.jsonl``, written by
+hand for this purpose and never used as a benchmark) is ranked by the index;
+the label is whether a right procedure is among the first five. Questions
+about procedures that are not in the base, and everyday questions that are not
+about procedures, are all negatives. A logistic regression over the ranking's
+features (see :mod:`knowledge.index.confidence`) learns when to trust the
+ranking; the threshold maximises the mean of recall@5 on answerable questions
+and correct "no answer" on the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from knowledge.index.confidence import FEATURES, ConfidenceModel
+from knowledge.index.hybrid import KnowledgeIndex
+
+CALIBRATION = Path(__file__).resolve().parent / "data" / "kb_calibration.jsonl"
+
+
+def load_calibration(path: Path = CALIBRATION) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> ConfidenceModel:
+    features, labels, answerable = [], [], []
+    for q in questions:
+        response = index.search(q["text"], k=5, gate=False)
+        found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.hits)
+        features.append([response.features.get(name, 0.0) for name in FEATURES])
+        labels.append(int(found))
+        answerable.append(bool(q["expected"]))
+    x, y, has_answer = np.asarray(features), np.asarray(labels), np.asarray(answerable)
+    means, scales = x.mean(axis=0), x.std(axis=0)
+    scales[scales == 0] = 1.0
+    z = (x - means) / scales
+    model = LogisticRegression(C=1.0, class_weight="balanced", random_state=seed)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
+    held_out = cross_val_predict(model, z, y, cv=folds, method="predict_proba")[:, 1]
+    model.fit(z, y)
+    threshold = _best_threshold(held_out, y, has_answer)
+    digest = hashlib.sha256(json.dumps([q["text"] for q in questions], ensure_ascii=False).encode()).hexdigest()
+    return ConfidenceModel(
+        weights={name: float(w) for name, w in zip(FEATURES, model.coef_[0])},
+        bias=float(model.intercept_[0]),
+        means={name: float(m) for name, m in zip(FEATURES, means)},
+        scales={name: float(s) for name, s in zip(FEATURES, scales)},
+        threshold=threshold,
+        fitted_on={
+            "questions": len(questions),
+            "positives": int(y.sum()),
+            "data_sha256": digest,
+            "cv_auc": round(float(roc_auc_score(y, held_out)), 4) if 0 < y.sum() < len(y) else None,
+            "seed": seed,
+        },
+    )
+
+
+def _best_threshold(probability: np.ndarray, found: np.ndarray, has_answer: np.ndarray) -> float:
+    """The threshold with the best mean of gated recall@5 (answerable) and correct no-answer (the rest)."""
+    best, best_score = 0.5, -1.0
+    for t in np.linspace(0.05, 0.95, 91):
+        recall = float(((probability >= t) & (found == 1))[has_answer].mean()) if has_answer.any() else 0.0
+        no_answer = float((probability < t)[~has_answer].mean()) if (~has_answer).any() else 0.0
+        score = (recall + no_answer) / 2
+        if score > best_score + 1e-9:
+            best, best_score = float(t), score
+    return round(best, 3)
