@@ -44,7 +44,12 @@ class Answer(BaseModel):
 
 
 def render_answer(p: Procedure, facet: Facet) -> Answer:
-    lines, found = _RENDERERS[facet](p)
+    if p.page_of:
+        # The portal export holds another procedure's page under this code: its details are not this one's.
+        lines, found = [f"Bản ghi của thủ tục này trên Cổng Dịch vụ công bị lỗi (chứa trang của thủ tục {p.page_of}); "
+                         "vui lòng xem trực tiếp trang thủ tục hoặc hỏi bộ phận một cửa."], False
+    else:
+        lines, found = _RENDERERS[facet](p)
     header = f"{p.name} (mã {p.code})"
     footer = f"Nguồn: {p.url or PORTAL_SEARCH}"
     return Answer(code=p.code, name=p.name, url=p.url, facet=facet, text="\n".join([header, *lines, footer]), found=found)

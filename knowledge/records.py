@@ -67,6 +67,9 @@ class Procedure(BaseModel):
     legal_basis: list[LegalDocument] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     raw: dict[str, str] = Field(default_factory=dict, description="the record's original text fields")
+    page_of: str | None = Field(
+        default=None, description="the code whose portal page this record holds, when the crawl fetched another's"
+    )
     parse_notes: list[str] = Field(
         default_factory=list, description="what the parser repaired or doubts, e.g. sections re-cut from raw_text"
     )

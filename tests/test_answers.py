@@ -61,3 +61,11 @@ def test_fees_that_differ_by_channel_are_listed_per_channel() -> None:
     p.channels[0] = p.channels[0].model_copy(update={"fee": "50.000 đồng"})
     text = render_answer(p, Facet.fee).text
     assert "- Trực tuyến: 50.000 đồng" in text and "- Trực tiếp: Miễn phí" in text
+
+
+def test_a_record_holding_another_procedures_page_shows_no_details() -> None:
+    p = sample()
+    p.page_of = "1.014023"
+    answer = render_answer(p, Facet.documents)
+    assert not answer.found
+    assert "1.014023" in answer.text and "Tờ khai" not in answer.text

@@ -18,7 +18,8 @@ from knowledge.index.dense import DenseRetriever
 from knowledge.parsing import parse_record, read_record_file
 from knowledge.records import Procedure
 from nlu.text import normalize, strip_diacritics
-from training.dense_encoder import METADATA_FILE, build_pairs, data_hash, doc_text, train_dense_encoder
+from knowledge.index.dense import doc_text
+from training.dense_encoder import METADATA_FILE, build_pairs, data_hash, train_dense_encoder
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared/datasets/tthc-dvcqg/raw"
 SUBSET = 60

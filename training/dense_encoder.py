@@ -11,13 +11,13 @@ covers the paraphrases BM25 misses.
 
 The recipe:
 
-1. :func:`doc_text` is what one procedure looks like to the encoder.
+1. :func:`knowledge.index.dense.doc_text` is what one procedure looks like to the encoder.
 2. :func:`build_pairs` makes (query, procedure) pairs from the records: the
    name, the name without diacritics, names with colloquial aliases substituted,
    template questions ("thủ tục … cần giấy tờ gì"), abbreviated and word-dropped
    variants.
-3. :func:`train_dense_encoder` trains a WordPiece tokenizer on the normalised
-   text (accented and unaccented), wraps it in sentence-transformers'
+3. :func:`train_dense_encoder` builds a WordPiece vocabulary from the
+   normalised text (accented and unaccented), wraps it in sentence-transformers'
    ``StaticEmbedding`` and optimises ``MultipleNegativesRankingLoss``: each
    query must pick its own procedure among the others in the batch. 10 % of
    the pairs are held back to measure recall, and the model directory gets a
@@ -64,6 +64,7 @@ from tqdm.auto import tqdm
 
 from knowledge.aliases import AliasTable
 from knowledge.records import Procedure
+from knowledge.index.dense import doc_text
 from nlu.text import load_abbreviations, normalize, strip_diacritics
 
 __all__ = [
@@ -72,7 +73,6 @@ __all__ = [
     "METADATA_FILE",
     "QUESTION_TEMPLATES",
     "Pair",
-    "doc_text",
     "build_pairs",
     "train_dense_encoder",
 ]
@@ -93,7 +93,6 @@ QUESTION_TEMPLATES: tuple[str, ...] = (
     "cho hỏi cách {name}",
 )
 
-_RESULT_CHARS = 300  # the result text is long boilerplate; its head says what you get
 _ALIASES_PER_PROCEDURE = 4
 _HELDOUT_FRACTION = 0.1
 _EMBEDDING_DIM = 256
@@ -109,20 +108,6 @@ class Pair(NamedTuple):
     query: str
     doc: int  # index into the procedures given to build_pairs
     kind: str  # which generator made it: "name", "unaccented", "alias", "question", ...
-
-
-def doc_text(p: Procedure) -> str:
-    """The text that stands for procedure ``p`` in the dense index, normalised.
-
-    Name, field and the head of the result: what the procedure *is* and what
-    the citizen walks away with. Steps and document lists are left out on
-    purpose: a static encoder averages its token vectors, and long boilerplate
-    ("nộp hồ sơ tại bộ phận một cửa …", shared by hundreds of procedures) would
-    wash out the few words that tell two procedures apart. Indexes built with
-    this encoder should embed the same text.
-    """
-    parts = [p.name, p.field or "", (p.result or "")[:_RESULT_CHARS]]
-    return normalize(". ".join(part.strip() for part in parts if part.strip()))
 
 
 def _contractions() -> list[tuple[str, list[str]]]:
@@ -469,10 +454,13 @@ def train_dense_encoder(
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / version
     staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=out_dir))
-    staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user
     # No model card: it would try to describe the (absent) training dataset and base model.
     model.save(str(staging), create_model_card=False)
     (staging / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # mkdtemp and safetensors create private files; the server may run as another user.
+    staging.chmod(0o755)
+    for file in staging.iterdir():
+        file.chmod(0o644)
     if target.exists():
         shutil.rmtree(target)
     os.replace(staging, target)

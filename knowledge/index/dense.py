@@ -47,6 +47,9 @@ import numpy as np
 import torch
 from sentence_transformers import SentenceTransformer
 
+from knowledge.records import Procedure
+from nlu.text import normalize
+
 __all__ = ["DenseRetriever", "INDEX_FILE", "META_FILE"]
 
 INDEX_FILE = "dense.faiss"
@@ -192,3 +195,20 @@ class DenseRetriever:
             raise ValueError(f"{directory}: {INDEX_FILE} does not match {META_FILE}")
         retriever.index = index
         return retriever
+
+
+_RESULT_CHARS = 300  # the result text is long boilerplate; its head says what you get
+
+
+def doc_text(p: Procedure) -> str:
+    """The text that stands for procedure ``p`` in the dense index, normalised.
+
+    Name, field and the head of the result: what the procedure *is* and what
+    the citizen walks away with. Steps and document lists are left out on
+    purpose: a static encoder averages its token vectors, and long boilerplate
+    ("nộp hồ sơ tại bộ phận một cửa …", shared by hundreds of procedures) would
+    wash out the few words that tell two procedures apart. Indexes built with
+    this encoder should embed the same text.
+    """
+    parts = [p.name, p.field or "", (p.result or "")[:_RESULT_CHARS]]
+    return normalize(". ".join(part.strip() for part in parts if part.strip()))

@@ -145,8 +145,12 @@ def base_name(name: str) -> str:
 
 
 def procedure_fields(p: Procedure, aliases: AliasTable) -> dict[str, str]:
-    """What of a procedure is searchable, per field."""
-    return {
+    """What of a procedure is searchable, per field.
+
+    A record that holds another procedure's page (``page_of``) is searchable by
+    its name only, so it does not steal that procedure's questions.
+    """
+    fields = {
         "name": p.name,
         "aliases": " ; ".join(aliases.colloquial_for_name(p.name)),
         "field": p.field or "",
@@ -155,6 +159,9 @@ def procedure_fields(p: Procedure, aliases: AliasTable) -> dict[str, str]:
         "documents": " ; ".join(d.name for d in p.documents),
         "steps": " ".join(p.steps),
     }
+    if p.page_of:
+        fields.update(result="", agency="", documents="", steps="")
+    return fields
 
 
 class KnowledgeIndex:
@@ -199,9 +206,9 @@ class KnowledgeIndex:
         ]
         dense = None
         if encoder_path is not None:
-            from knowledge.index.dense import DenseRetriever
+            from knowledge.index.dense import DenseRetriever, doc_text
 
-            dense = DenseRetriever(encoder_path).fit([dense_text(p) for p in procedures])
+            dense = DenseRetriever(encoder_path).fit([doc_text(p) for p in procedures])
         meta = {
             "format": INDEX_FORMAT,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -342,10 +349,3 @@ class KnowledgeIndex:
             confidence=ConfidenceModel.from_json(payload["confidence"]),
             meta=payload["meta"],
         )
-
-
-def dense_text(p: Procedure) -> str:
-    """What the dense encoder sees of a procedure (normalised, as its training did)."""
-    from training.dense_encoder import doc_text
-
-    return normalize(doc_text(p))

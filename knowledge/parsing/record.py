@@ -62,7 +62,7 @@ def parse_record(raw: dict[str, Any], *, ministry: str | None = None) -> Procedu
         raise RecordError(f"not a JSON object but a {type(raw).__name__}")
     code = _required(raw, "ma_thu_tuc")
     name = _required(raw, "ten_thu_tuc")
-    fields, notes = _sections(raw, code)
+    fields, notes, page_of = _sections(raw, code)
 
     def text(key: str) -> str | None:
         return one_line(fields.get(key))
@@ -87,6 +87,7 @@ def parse_record(raw: dict[str, Any], *, ministry: str | None = None) -> Procedu
         steps=parse_steps(fields.get("trinh_tu_thuc_hien")),
         raw={k: v for k, v in raw.items() if isinstance(v, str) and v.strip()},
         parse_notes=notes,
+        page_of=page_of,
     )
 
 
@@ -97,16 +98,20 @@ def _required(raw: dict[str, Any], key: str) -> str:
     return " ".join(value.split())
 
 
-def _sections(raw: dict[str, Any], code: str) -> tuple[dict[str, str], list[str]]:
-    """The record's string fields, with shifted sections replaced from raw_text."""
+def _sections(raw: dict[str, Any], code: str) -> tuple[dict[str, str], list[str], str | None]:
+    """The record's string fields, with shifted sections replaced from raw_text.
+
+    Also returns the code of the procedure whose page ``raw_text`` is, when it is not this one's.
+    """
     fields = {k: v for k, v in raw.items() if isinstance(v, str)}
     notes = []
     page = fields.get("raw_text")
     if not page:
-        return fields, notes
+        return fields, notes, None
     sections = split_page(page)
     page_code = clean(sections.get("ma_thu_tuc"))
-    if page_code and page_code != code:
+    page_of = page_code if page_code and page_code != code else None
+    if page_of:
         notes.append(f"raw_text is the page of {page_code}, not {code}: the crawl fetched another procedure")
     for key in _RECUT:
         section = sections.get(key)
@@ -115,7 +120,7 @@ def _sections(raw: dict[str, Any], code: str) -> tuple[dict[str, str], list[str]
         if _comparable(key, section) != _comparable(key, fields.get(key)):
             notes.append(f"{key} re-cut from raw_text")
         fields[key] = section
-    return fields, notes
+    return fields, notes, page_of
 
 
 def _comparable(key: str, text: str | None) -> str | None:
