@@ -67,7 +67,12 @@ def test_normalize_idempotent(text: str) -> None:
 def test_tone_style_irrelevant(text: str) -> None:
     # Re-typing the text with the other tone style (decomposed, tone on the other
     # vowel of "oa/oe/uy") never changes the normal form.
-    retyped = normalize(text).replace("òa", "oà").replace("ỏe", "oẻ").replace("ủy", "uỷ")
+    # Only words with a single tone mark are syllables whose tone can move ("àòa" is not one).
+    def retype(word: str) -> str:
+        tones = sum(ch in "\u0300\u0301\u0303\u0309\u0323" for ch in unicodedata.normalize("NFD", word))
+        return word.replace("òa", "oà").replace("ỏe", "oẻ").replace("ủy", "uỷ") if tones == 1 else word
+
+    retyped = " ".join(retype(word) for word in normalize(text).split(" "))
     assert normalize(retyped) == normalize(text)
 
 

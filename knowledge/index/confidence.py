@@ -16,7 +16,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-FEATURES = ("coverage", "lexical_per_term", "margin", "dense_cosine", "content_terms", "alias_matched")
+FEATURES = (
+    "coverage",
+    "coverage_doc",
+    "uncovered_rarity",
+    "lexical_per_term",
+    "margin",
+    "dense_cosine",
+    "content_terms",
+    "alias_matched",
+)
 
 
 @dataclass

@@ -74,6 +74,17 @@ class FieldedBM25:
         indptr = index.scores["indptr"]
         return int(indptr[term_id + 1] - indptr[term_id])
 
+    def occurs(self, term: str, doc: int, field: str, form: str = "unaccented") -> bool:
+        """Whether ``term`` occurs in document ``doc``'s ``field`` (a binary search in its CSC column)."""
+        index = self._indexes[(field, form)]
+        term_id = index.vocab_dict.get(term)
+        if term_id is None:
+            return False
+        indptr, indices = index.scores["indptr"], index.scores["indices"]
+        column = indices[indptr[term_id] : indptr[term_id + 1]]
+        position = int(np.searchsorted(column, doc))
+        return position < len(column) and int(column[position]) == doc
+
     def idf(self, term: str, field: str, form: str = "unaccented") -> float:
         """BM25's inverse document frequency of ``term`` in ``field`` (0 when never seen)."""
         df = self.document_frequency(term, field, form)

@@ -12,6 +12,7 @@ Everything other packages need is importable from here::
 :func:`normalize_aligned` all of the above, keeping offsets into the original
 :func:`tokenize`          word segmentation ("đăng ký" is one word) with offsets
 :func:`restore_diacritics`  "dang ky khai sinh" -> "đăng ký khai sinh"
+:class:`NgramRestorer`    the restorer trained on our own text (pass it to the above)
 =======================  =====================================================
 """
 
@@ -19,6 +20,7 @@ from nlu.text.abbreviations import expand_abbreviations, load_abbreviations
 from nlu.text.align import Aligned, normalize_aligned
 from nlu.text.diacritics import restore_diacritics
 from nlu.text.normalize import has_diacritics, normalize, strip_diacritics
+from nlu.text.restorer import NgramRestorer
 from nlu.text.tokenize import Token, tokenize
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "has_diacritics",
     "load_abbreviations",
     "normalize",
+    "NgramRestorer",
     "normalize_aligned",
     "restore_diacritics",
     "strip_diacritics",
