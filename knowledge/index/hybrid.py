@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.aliases import AliasTable
-from knowledge.index.analysis import analyze, syllables
+from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
@@ -147,6 +147,15 @@ def base_name(name: str) -> str:
     return " ".join(_QUALIFIERS.sub(" ", plain).split())
 
 
+def _pick(accented: str, plain: str) -> tuple[str, str]:
+    """A query term in the form it was typed: accented when it carries marks."""
+    return (accented, "accented") if accented != plain else (plain, "unaccented")
+
+
+def _term_set(terms: Terms) -> set[tuple[str, str]]:
+    return {(t, "accented") for t in terms.accented} | {(t, "unaccented") for t in terms.unaccented}
+
+
 def procedure_fields(p: Procedure, aliases: AliasTable) -> dict[str, str]:
     """What of a procedure is searchable, per field.
 
@@ -186,7 +195,7 @@ class KnowledgeIndex:
         self.dense_weight = dense_weight if dense is not None else 0.0
         self.confidence = confidence or ConfidenceModel.coverage_rule()
         self.meta = meta or {}
-        self._key_terms = [set(analyze(d["key_text"] or "").unaccented) for d in docs]
+        self._key_terms = [_term_set(analyze(d["key_text"] or "")) for d in docs]
         self._base_names = [base_name(d["name"] or "") for d in docs]
 
     # -- building -----------------------------------------------------------------
@@ -275,28 +284,40 @@ class KnowledgeIndex:
                 fused[idx] += self.dense_weight * max(cosine, 0.0)
         return fused
 
-    def content_terms(self, text: str) -> list[str]:
-        """The question's content syllables: unaccented, without question words, fillers and numbers.
+    def content_terms(self, text: str) -> list[tuple[str, str]]:
+        """The question's content terms as ``(term, form)``: syllables and syllable pairs
+        without question words, fillers and numbers.
 
-        Words in other scripts (a Chinese or Russian phrase mixed in) can never
-        match a Vietnamese record, so they say nothing about which procedure is
-        meant: they are left out rather than counted as unknown content.
+        A syllable typed with diacritics is kept accented ("tử" is not "tư" or
+        "từ"); one typed without is kept unaccented, so partly accented teencode
+        ("e mún đk kết hôn") is read word by word. Words in other scripts (a
+        Chinese or Russian phrase mixed in) can never match a Vietnamese record,
+        so they are left out rather than counted as unknown content.
         """
-        sylls = [t for t in analyze(text).unaccented if "_" not in t]
-        return [t for t in sylls if t not in QUESTION_SYLLABLES and not t.isdigit() and _LATIN.search(t)]
+        terms = analyze(text)
+        n = (len(terms.accented) + 1) // 2  # n syllables come first, then their n - 1 pairs
+        sylls = list(zip(terms.accented[:n], terms.unaccented[:n]))
+        keep = [plain not in QUESTION_SYLLABLES and not plain.isdigit() and bool(_LATIN.search(plain))
+                for _, plain in sylls]
+        content = [_pick(acc, plain) for (acc, plain), k in zip(sylls, keep) if k]
+        for i in range(len(sylls) - 1):
+            if keep[i] and keep[i + 1]:
+                (a1, p1), (a2, p2) = sylls[i], sylls[i + 1]
+                content.append(_pick(f"{a1}_{a2}", f"{p1}_{p2}"))
+        return content
 
-    def coverage_features(self, content: Sequence[str], doc: int) -> dict[str, float]:
-        """How well procedure ``doc`` covers the question's content syllables.
+    def coverage_features(self, content: Sequence[tuple[str, str]], doc: int) -> dict[str, float]:
+        """How well procedure ``doc`` covers the question's content terms.
 
-        Each syllable weighs by how rare it is anywhere in the knowledge base
-        (its largest document frequency over all fields), so everyday words of a
-        citizen's story ("ông", "nhà", "mang theo") weigh little, and a syllable
+        Each term weighs by how rare it is anywhere in the knowledge base (its
+        largest document frequency over all fields), so everyday words of a
+        citizen's story ("ông", "nhà", "mang theo") weigh little, and a term
         the base never uses ("bóng đá") weighs the most: a question about
         something absent should not be carried by its common words.
 
         - ``coverage``: share of the weight found in the name or aliases;
         - ``coverage_doc``: share found anywhere in the procedure;
-        - ``uncovered_rarity``: the weight of the rarest syllable the procedure
+        - ``uncovered_rarity``: the weight of the rarest term the procedure
           lacks, relative to the largest possible (a specific thing it is not about).
         """
         if not content:
@@ -305,19 +326,19 @@ class KnowledgeIndex:
         fields = tuple(self.lexical.weights)
         max_rarity = float(np.log(1 + (self.lexical.n_docs + 0.5) / 0.5))
         total = in_key = in_doc = uncovered = 0.0
-        for term in content:
-            weight = self._rarity(term)
+        for term, form in content:
+            weight = self._rarity(term, form)
             total += weight
-            if term in key:
+            if (term, form) in key:
                 in_key += weight
-            if any(self.lexical.occurs(term, doc, field) for field in fields):
+            if any(self.lexical.occurs(term, doc, field, form) for field in fields):
                 in_doc += weight
             else:
                 uncovered = max(uncovered, weight)
         return {"coverage": in_key / total, "coverage_doc": in_doc / total, "uncovered_rarity": uncovered / max_rarity}
 
-    def _rarity(self, term: str) -> float:
-        df = max(self.lexical.document_frequency(term, field) for field in self.lexical.weights)
+    def _rarity(self, term: str, form: str) -> float:
+        df = max(self.lexical.document_frequency(term, field, form) for field in self.lexical.weights)
         return float(np.log(1 + (self.lexical.n_docs - df + 0.5) / (df + 0.5)))
 
     def _grouped_hits(self, order: np.ndarray, fused: np.ndarray) -> list[Hit]:
