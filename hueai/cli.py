@@ -16,6 +16,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hueai.cli_nlu import register as register_nlu
+from hueai.cli_posts import register as register_posts
 from hueai.logging import configure_logging
 from hueai.services import IndexMissing, Services
 from hueai.settings import get_settings
@@ -228,6 +230,10 @@ def _index(svc: Services):  # type: ignore[no-untyped-def]
         return svc.index
     except IndexMissing as exc:
         raise fail(str(exc))
+
+
+register_nlu(app, get_settings, fail)
+register_posts(app, get_settings, fail)
 
 
 if __name__ == "__main__":

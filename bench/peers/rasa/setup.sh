@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Create the isolated Rasa Open Source venv used by `python -m bench.nlu`.
+#
+# Rasa 3.6 needs Python < 3.11 and pins TensorFlow 2.12, SQLAlchemy 1.4,
+# pydantic 1 and friends, all of which clash with the product's own
+# dependencies. So it lives in its own venv under var/ (git-ignored) and is only
+# ever driven as a subprocess by bench/peers/rasa/runner.py.
+#
+# Idempotent: if the venv exists and `rasa --version` reports the pinned
+# version, it does nothing. Usage: bash bench/peers/rasa/setup.sh
+set -euo pipefail
+
+RASA_VERSION="3.6.21"
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+VENV="$REPO/var/peers/rasa-venv"
+
+find_python310() {
+    local root=""
+    if [[ -n "${PYENV_ROOT:-}" ]]; then
+        root="$PYENV_ROOT"
+    elif command -v pyenv >/dev/null 2>&1; then
+        root="$(pyenv root)"
+    fi
+    if [[ -n "$root" ]]; then
+        # Newest installed 3.10.x wins; `sort -V` orders patch versions numerically.
+        local candidate
+        candidate="$(ls -d "$root"/versions/3.10.* 2>/dev/null | sort -V | tail -n 1 || true)"
+        if [[ -n "$candidate" && -x "$candidate/bin/python3.10" ]]; then
+            echo "$candidate/bin/python3.10"
+            return 0
+        fi
+    fi
+    if command -v python3.10 >/dev/null 2>&1; then
+        command -v python3.10
+        return 0
+    fi
+    return 1
+}
+
+if [[ -x "$VENV/bin/rasa" ]] && "$VENV/bin/rasa" --version 2>/dev/null | grep -q "Rasa Version *: *$RASA_VERSION"; then
+    echo "rasa $RASA_VERSION already installed in $VENV"
+    exit 0
+fi
+
+if ! PY="$(find_python310)"; then
+    echo "error: Rasa $RASA_VERSION needs Python 3.10 (it does not support 3.11+)." >&2
+    echo "       Install it with 'pyenv install 3.10' or put python3.10 on PATH." >&2
+    exit 1
+fi
+echo "using $PY"
+
+mkdir -p "$(dirname "$VENV")"
+"$PY" -m venv "$VENV"
