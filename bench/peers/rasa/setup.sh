@@ -37,7 +37,16 @@ find_python310() {
     return 1
 }
 
-if [[ -x "$VENV/bin/rasa" ]] && "$VENV/bin/rasa" --version 2>/dev/null | grep -q "Rasa Version *: *$RASA_VERSION"; then
+# `rasa --version` prints "Rasa Version      :         3.6.21" among other lines.
+# Its output is captured first: piping straight into `grep -q` would let grep
+# exit early, kill rasa with SIGPIPE and, under pipefail, fail the check.
+installed_version() {
+    local out
+    out="$("$VENV/bin/rasa" --version 2>/dev/null)" || return 1
+    sed -n 's/^Rasa Version *: *//p' <<<"$out"
+}
+
+if [[ -x "$VENV/bin/rasa" && "$(installed_version || true)" == "$RASA_VERSION" ]]; then
     echo "rasa $RASA_VERSION already installed in $VENV"
     exit 0
 fi
@@ -51,3 +60,17 @@ echo "using $PY"
 
 mkdir -p "$(dirname "$VENV")"
 "$PY" -m venv "$VENV"
+# Rasa's own metadata pins everything it needs on Linux x86-64 (TensorFlow 2.12
+# CPU wheels, setuptools 70.3 which still ships the pkg_resources Rasa imports),
+# and a plain install resolves cleanly with the venv's bundled pip, so nothing
+# extra is pinned. The wheel package lets the few sdists among the channel
+# connectors build as wheels instead of via the deprecated `setup.py install`.
+"$VENV/bin/python" -m pip install --quiet wheel
+"$VENV/bin/python" -m pip install "rasa==$RASA_VERSION"
+
+got="$(installed_version || true)"
+if [[ "$got" != "$RASA_VERSION" ]]; then
+    echo "error: installed, but 'rasa --version' reports '${got:-nothing}', not $RASA_VERSION" >&2
+    exit 1
+fi
+echo "rasa $RASA_VERSION installed in $VENV"
