@@ -32,6 +32,8 @@ from knowledge.aliases import AliasTable
 from knowledge.importer import import_records
 from knowledge.index.hybrid import KnowledgeIndex
 from knowledge.store import load_procedures
+from nlu.text import NgramRestorer
+from training.diacritics import domain_corpus
 from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
@@ -131,6 +133,9 @@ def main() -> None:
         import_seconds = time.perf_counter() - started
         procedures = load_procedures(db)
         aliases = AliasTable.load()
+        started = time.perf_counter()
+        restorer = NgramRestorer().fit(domain_corpus([p.raw for p in procedures]))
+        restorer_seconds = time.perf_counter() - started
 
         encoder_path = None
         encoder_seconds = None
@@ -143,17 +148,18 @@ def main() -> None:
 
         configs: dict[str, dict] = {}
         started = time.perf_counter()
-        lexical = KnowledgeIndex.build(procedures, aliases)
+        lexical = KnowledgeIndex.build(procedures, aliases, restorer=restorer)
         build_seconds = time.perf_counter() - started
         configs["lexical"] = {"index": lexical}
-        configs["lexical, no aliases"] = {"index": KnowledgeIndex.build(procedures, AliasTable([]))}
+        configs["lexical, no aliases"] = {"index": KnowledgeIndex.build(procedures, AliasTable([]), restorer=restorer)}
+        configs["lexical, no restoration"] = {"index": KnowledgeIndex.build(procedures, aliases)}
         if encoder_path is not None:
             started = time.perf_counter()
-            hybrid = KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path)
+            hybrid = KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path, restorer=restorer)
             hybrid_build_seconds = time.perf_counter() - started
             configs["hybrid"] = {"index": hybrid}
             configs["dense only"] = {"index": KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path,
-                                                                    dense_weight=1.0)}
+                                                                    dense_weight=1.0, restorer=restorer)}
         calibration = load_calibration() if CALIBRATION.is_file() else None
         for name, config in configs.items():
             if calibration:
@@ -200,10 +206,12 @@ def main() -> None:
     console.print(sweep)
     timings = {"import_seconds": round(import_seconds, 2), "lexical_build_seconds": round(build_seconds, 2),
                "encoder_training_seconds": round(encoder_seconds, 2) if encoder_seconds else None,
+               "restorer_training_seconds": round(restorer_seconds, 2),
                "hybrid_build_seconds": round(hybrid_build_seconds, 2) if encoder_path else None}
     console.print(f"import {timings['import_seconds']} s ({report.imported} records, {len(report.skipped)} skipped); "
                   f"index build {timings['lexical_build_seconds']} s lexical, hybrid {timings['hybrid_build_seconds']} s "
-                  f"+ encoder training {timings['encoder_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")
+                  f"+ encoder training {timings['encoder_training_seconds']} s + diacritics restorer "
+                  f"{timings['restorer_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")
     path = write_result("retrieval", {"questions": len(questions), "procedures": len(procedures),
                                       "configs": configs, "served_config": served, "timings": timings,
                                       "memory": memory, "skipped_records": len(report.skipped)})

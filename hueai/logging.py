@@ -8,9 +8,16 @@ import sys
 import structlog
 
 
+# Libraries that log routine chatter at INFO (index building, which CPU build of faiss
+# loaded, Alembic's dialect notes): only their warnings reach the operator.
+QUIET_LIBRARIES = ("bm25s", "faiss", "faiss.loader", "alembic.runtime.migration", "sentence_transformers", "httpx")
+
+
 def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
     """Route structlog and the standard library's logging to stderr at ``level``."""
     logging.basicConfig(stream=sys.stderr, level=level.upper(), format="%(message)s")
+    for name in QUIET_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
     renderer = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     structlog.configure(
         processors=[

@@ -59,11 +59,15 @@ class Services:
 
     def rebuild_index(self) -> KnowledgeIndex:
         """Build the retrieval index from the database, fit its confidence model, save it where serving loads it."""
+        from nlu.text import NgramRestorer
+        from training.diacritics import domain_corpus
         from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
 
         started = time.perf_counter()
         procedures = load_procedures(self.db)
-        index = KnowledgeIndex.build(procedures, self.aliases, encoder_path=self.train_encoder(procedures))
+        restorer = NgramRestorer().fit(domain_corpus([p.raw for p in procedures])) if procedures else None
+        index = KnowledgeIndex.build(procedures, self.aliases, encoder_path=self.train_encoder(procedures),
+                                     restorer=restorer)
         if procedures and CALIBRATION.is_file():
             index.confidence = fit_confidence(index, load_calibration())
         index.save(self.settings.index_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,19 @@ def test_index_round_trips_through_disk(kb_index: KnowledgeIndex, tmp_path: Path
     loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)
     for question in ("cấp lại giấy phép lái xe", "dang ky tam tru", "lý lịch tư pháp"):
         assert [h.code for h in loaded.search(question).hits] == [h.code for h in kb_index.search(question).hits]
+
+
+def test_questions_without_diacritics_are_ranked_as_restored(kb_index: KnowledgeIndex, tmp_path: Path) -> None:
+    from nlu.text import NgramRestorer
+
+    restored = copy.copy(kb_index)
+    restored.restorer = NgramRestorer().fit(
+        ["làm sổ đỏ lần đầu ở đâu", "đăng ký khai tử cho bố", "đăng ký lại khai tử", "lần đầu"]
+    )
+    question = "dang ky lai khai tu"
+    ranked = restored.rank(question)
+    assert [h.code for h in restored.search(question).hits][:1] == [h.code for h in kb_index.search("đăng ký lại khai tử").hits][:1]
+    assert ranked.any_match
+    restored.save(tmp_path / "index")
+    loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)
+    assert loaded.restorer is not None and loaded.restorer.predict(question) == "đăng ký lại khai tử"

@@ -310,8 +310,8 @@ def _batches(pairs: Sequence[Pair], batch_size: int, rng: random.Random) -> list
 
 def _recall(model: SentenceTransformer, docs: Sequence[str], heldout: Sequence[Pair]) -> dict[str, object]:
     """Recall@1 and @5 of the held-out queries against every procedure, overall and per pair kind."""
-    doc_vectors = model.encode(list(docs), batch_size=256, normalize_embeddings=True)
-    query_vectors = model.encode([p.query for p in heldout], batch_size=256, normalize_embeddings=True)
+    doc_vectors = model.encode(list(docs), batch_size=256, normalize_embeddings=True, show_progress_bar=False)
+    query_vectors = model.encode([p.query for p in heldout], batch_size=256, normalize_embeddings=True, show_progress_bar=False)
     top5 = np.argsort(-(query_vectors @ doc_vectors.T), axis=1, kind="stable")[:, :5]
     gold = np.array([p.doc for p in heldout])
     hit1 = top5[:, 0] == gold

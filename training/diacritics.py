@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from knowledge.aliases import AliasTable
@@ -64,13 +64,15 @@ def record_lines(record: dict[str, object]) -> list[str]:
 
 
 def domain_corpus(
-    records_dir: Path = RECORDS,
+    records: Path | Iterable[Mapping[str, object]] = RECORDS,
     *,
     hold_out: Collection[str] = (),
     calibration: Path = CALIBRATION,
 ) -> list[str]:
     """Accented training lines from the project's own sources, deduplicated, in a fixed order.
 
+    ``records`` is a folder of knowledge-base record files, or the records
+    themselves (e.g. ``[p.raw for p in procedures]`` from the database).
     ``hold_out`` keeps evaluation texts out of training, for honest numbers:
     a record whose name is one of them is left out *whole*, and any line of any
     source that contains one of them (compared after :func:`normalize`) is
@@ -83,11 +85,7 @@ def domain_corpus(
     """
     held = {normalize(text) for text in hold_out if text.strip()}
     lines: list[str] = []
-    for path in sorted(records_dir.glob("*/*.json")) if records_dir.is_dir() else []:
-        try:
-            record = read_record_file(path)
-        except RecordError:
-            continue
+    for record in _read_records(records) if isinstance(records, Path) else records:
         if normalize(str(record.get("ten_thu_tuc", ""))) not in held:
             lines += record_lines(record)
     for alias in AliasTable.load().entries:
@@ -103,6 +101,14 @@ def domain_corpus(
         if has_diacritics(line) and key not in corpus and not any(text in key for text in held):
             corpus[key] = line
     return list(corpus.values())
+
+
+def _read_records(records_dir: Path) -> Iterator[dict[str, object]]:
+    for path in sorted(records_dir.glob("*/*.json")) if records_dir.is_dir() else []:
+        try:
+            yield read_record_file(path)
+        except RecordError:
+            continue
 
 
 def train_restorer(corpus_texts: Iterable[str], out_path: Path | str, *, seed: int = 13) -> Path:

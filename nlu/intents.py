@@ -1,0 +1,148 @@
+"""Intent classification: TF-IDF views of the message into a linear model.
+
+The data is small (about 70 examples per intent) and written four ways: with
+diacritics, without, in teencode, and as phone transcripts in the Huế dialect.
+A linear model over sparse n-grams is the strongest thing one can train on that
+in seconds on a CPU, and it classifies a message in well under a millisecond.
+Three views of each message feed it (:func:`expanded_view`, :func:`plain_view`):
+
+* word 1–2-grams of the normalised text with abbreviations expanded
+  ("ko dc" -> "không được") and Huế dialect words mapped to standard ones
+  ("răng" -> "sao", "mô" -> "đâu", see :data:`DIALECT`);
+* word 1–2-grams of the same without diacritics, so "dang ky" and "đăng ký" meet;
+* character 2–5-grams (``char_wb``) of the text without diacritics, for typos,
+  teencode that the abbreviation list misses, and glued words.
+
+Choice of estimator, by 5-fold stratified cross-validation on
+``training/data/nlu`` (1,211 examples, 17 intents; seed 13; numbers from
+``IntentClassifier(...)`` with the options shown)::
+
+    variant                                         accuracy  macro-F1
+    logreg, 3 views, dialect map (default)          0.907     0.906
+    logreg, 3 views, no dialect map                 0.902     0.901
+    logreg, without the plain word view             0.902     0.902
+    LinearSVC + sigmoid calibration, 3 views        0.911     0.910
+
+The calibrated SVM is within noise of logistic regression (0.4 points, 5 of
+1,211 examples) but costs 3 inner fits per fit and gives coarser
+probabilities for the fallback threshold, so logistic regression is the default.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.svm import LinearSVC
+
+from nlu.text import expand_abbreviations, normalize, strip_diacritics
+
+__all__ = ["DIALECT", "IntentClassifier", "expanded_view", "plain_view"]
+
+#: Huế dialect -> standard Vietnamese, whole words. Written here rather than in
+#: ``nlu/data/abbreviations.tsv`` because these are not abbreviations: they must
+#: not change the text that users and entity extraction see, only what the
+#: intent model compares.
+DIALECT = {
+    "mô": "đâu", "răng": "sao", "rứa": "vậy", "chi": "gì", "tê": "kia", "ni": "này", "nớ": "đó",
+    "chừ": "bây giờ", "mạ": "mẹ", "bọ": "bố", "o": "cô", "tui": "tôi", "hỉ": "nhỉ", "hè": "nhé",
+    "nờ": "nào", "ri": "thế này", "ưng": "muốn", "bựa": "hôm", "bữa": "hôm",
+}
+# "chi" is also the first syllable of standard words ("chi phí" = fee).
+_KEEP_CHI_BEFORE = frozenset({"phí", "tiết", "nhánh", "trả", "cục", "tiêu", "bộ", "hội", "đoàn", "nhận"})
+
+
+@lru_cache(maxsize=8192)
+def expanded_view(text: str, dialect: bool = True) -> str:
+    """Normalised, abbreviations expanded, dialect words mapped (when ``dialect``)."""
+    words = normalize(expand_abbreviations(normalize(text))).split()
+    if not dialect:
+        return " ".join(words)
+    out = []
+    for i, word in enumerate(words):
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if word == "chi" and following in _KEEP_CHI_BEFORE:
+            out.append(word)
+        else:
+            out.append(DIALECT.get(word, word))
+    return " ".join(out)
+
+
+def plain_view(text: str, dialect: bool = True) -> str:
+    """:func:`expanded_view` without diacritics."""
+    return strip_diacritics(expanded_view(text, dialect))
+
+
+def _expanded(text: str) -> str:
+    return expanded_view(text, True)
+
+
+def _expanded_no_dialect(text: str) -> str:
+    return expanded_view(text, False)
+
+
+def _plain(text: str) -> str:
+    return plain_view(text, True)
+
+
+def _plain_no_dialect(text: str) -> str:
+    return plain_view(text, False)
+
+
+Estimator = Literal["logreg", "svm"]
+
+
+class IntentClassifier(ClassifierMixin, BaseEstimator):
+    """scikit-learn classifier: ``fit(texts, labels)``, ``predict``, ``predict_proba``.
+
+    ``dialect`` maps Huế words before featurising; ``plain_words`` adds the word
+    view without diacritics; ``estimator`` picks logistic regression or a
+    calibrated linear SVM; ``C`` is their inverse regularisation.
+    """
+
+    def __init__(
+        self, *, C: float = 10.0, dialect: bool = True, plain_words: bool = True,
+        estimator: Estimator = "logreg", seed: int = 13,
+    ) -> None:
+        self.C = C
+        self.dialect = dialect
+        self.plain_words = plain_words
+        self.estimator = estimator
+        self.seed = seed
+
+    def _features(self) -> FeatureUnion:
+        expanded = _expanded if self.dialect else _expanded_no_dialect
+        plain = _plain if self.dialect else _plain_no_dialect
+        # Single-letter words matter here ("k" = no, "o" = aunt, "ạ"), so the
+        # token pattern keeps them; sublinear tf stops repeated fillers dominating.
+        word = dict(analyzer="word", ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", sublinear_tf=True, lowercase=False)
+        views = [("words", TfidfVectorizer(preprocessor=expanded, **word))]
+        if self.plain_words:
+            views.append(("plain_words", TfidfVectorizer(preprocessor=plain, **word)))
+        views.append(("chars", TfidfVectorizer(
+            preprocessor=plain, analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, lowercase=False,
+        )))
+        return FeatureUnion(views)
+
+    def _model(self):  # type: ignore[no-untyped-def]
+        if self.estimator == "svm":
+            return CalibratedClassifierCV(LinearSVC(C=self.C / 10, random_state=self.seed), cv=3, method="sigmoid")
+        return LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
+
+    def fit(self, texts: list[str], labels: list[str]) -> IntentClassifier:
+        self.pipeline_ = Pipeline([("features", self._features()), ("model", self._model())])
+        self.pipeline_.fit(list(texts), list(labels))
+        self.classes_ = self.pipeline_.classes_
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        return self.pipeline_.predict_proba(list(texts))
+
+    def predict(self, texts: list[str]) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(texts), axis=1)]
