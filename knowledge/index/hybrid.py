@@ -281,7 +281,9 @@ class KnowledgeIndex:
         content = self.content_terms(text)
         features = {
             **self.coverage_features(content, top),
-            "lexical_per_term": float(lexical[top]) / max(len(terms.unaccented), 1),
+            # Per content term, not per query term: fillers of a phone transcript
+            # ("dạ ờ thì là") must not make a good match look weak.
+            "lexical_per_term": float(lexical[top]) / max(len(content), 1),
             "margin": (float(fused[top]) - second) / float(fused[top]),
             "dense_cosine": next((cos for idx, cos in dense_hits if idx == top), 0.0),
             "content_terms": float(np.log1p(len(content))),

@@ -59,13 +59,12 @@ _RELATIVE: dict[str, tuple[str, str, int]] = {
     "thang sau": ("tháng sau", "month", 1), "thang toi": ("tháng sau", "month", 1),
     "nam ngoai": ("năm ngoái", "year", -1), "nam nay": ("năm nay", "year", 0),
 }
-# "mai" alone is also a name and "sáng mai" a time of day; it is only a date
-# right after "hôm/bữa/ngày" or before a time-of-day word, handled by requiring
-# the prefix for it below.
+# "mai" alone is also a name and, without diacritics, "mái" (roof: "ngập tới
+# mái"); it counts as a date only after "sáng"/"chiều" ("ngày mai" is listed).
 _RELATIVE_RE = re.compile(
     r"\b(?P<p>"
     + "|".join(sorted((re.escape(k) for k in _RELATIVE if k != "mai"), key=len, reverse=True))
-    + r"|(?<=\bsang\s)mai|(?<=\bchieu\s)mai|(?<=\btoi\s)mai)\b"
+    + r"|(?<=\bsang\s)mai|(?<=\bchieu\s)mai)\b"
 )
 
 Found = tuple[int, int, str]  # start, end (in the plain text), value

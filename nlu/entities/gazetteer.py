@@ -34,7 +34,7 @@ from nlu.entities.base import Entity
 from nlu.entities.tokens import Prepared, Syllable
 from nlu.text import normalize, strip_diacritics
 
-__all__ = ["DEFAULT_LOCATIONS_PATH", "LocationGazetteer", "PhraseIndex", "Place"]
+__all__ = ["DEFAULT_LOCATIONS_PATH", "LocationGazetteer", "PhraseIndex", "Place", "phrase_key"]
 
 DEFAULT_LOCATIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "locations.yaml"
 HUE_PROVINCE_CODE = 46
@@ -55,7 +55,7 @@ DIVISIONS: dict[str, tuple[str, ...]] = {
 _SKIPPED = frozenset({"-", "–", "—", ".", "_"})
 
 
-def _key(text: str) -> tuple[str, ...]:
+def phrase_key(text: str) -> tuple[str, ...]:
     """Syllables without diacritics: the matching key of a phrase."""
     plain = strip_diacritics(normalize(text))
     return tuple(w for w in plain.replace("-", " ").replace("–", " ").replace(".", " ").split() if w)
@@ -135,7 +135,7 @@ class LocationGazetteer:
         """Register ``names`` (without the division word) as ``value``."""
         place = Place(value, division, bare, rank)
         for name in names:
-            self.names.add(_key(name), place)
+            self.names.add(phrase_key(name), place)
         self.size += 1
 
     def add_phrase(self, phrase: str, value: str | None = None) -> None:
@@ -144,7 +144,7 @@ class LocationGazetteer:
         Known names are left alone, so the curated value wins.
         """
         division, name = _split_division(phrase)
-        if _key(name) in self.names:
+        if phrase_key(name) in self.names:
             return
         canonical = normalize(phrase, lower=False)
         if division:
@@ -155,10 +155,10 @@ class LocationGazetteer:
     def default(cls, path: Path | str = DEFAULT_LOCATIONS_PATH) -> LocationGazetteer:
         """Current units from ``vietnam-provinces`` plus ``nlu/data/locations.yaml``."""
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        not_bare = {_key(name) for name in data.pop("current_not_bare", [])}
+        not_bare = {phrase_key(name) for name in data.pop("current_not_bare", [])}
         gazetteer = cls()
         for value, division, name in _official_places():
-            gazetteer.add(value, division, [name], bare=_key(name) not in not_bare, rank=0)
+            gazetteer.add(value, division, [name], bare=phrase_key(name) not in not_bare, rank=0)
         for section, entries in data.items():
             for entry in entries:
                 division, name = _split_division(entry["name"])

@@ -1,0 +1,344 @@
+"""The NLU model: intent + entities for one message, trained from Rasa-format data.
+
+::
+
+    from nlu.model import NLUModel
+    from nlu.training_data import load_training_data
+
+    model = NLUModel(seed=13).fit(load_training_data("training/data/nlu"), progress=True)
+    model.parse("cho hỏi hồ sơ 000.00.21.h57 250312 0042 đến đâu rồi")
+    # {"text": ..., "intent": {"name": "check_status", "confidence": 0.93},
+    #  "intent_ranking": [...5 best...],
+    #  "entities": [{"entity": "application_code", "value": "000.00.21.H57-250312-0042",
+    #                "start": 14, "end": 39, "confidence": 1.0, "extractor": "regex"}]}
+    model.save("var/models/nlu/2025-...")          # a versioned directory
+    NLUModel.load("var/models/nlu/2025-...")
+
+Pieces: :class:`~nlu.intents.IntentClassifier` for the intent; for entities, the
+pattern extractor, the place gazetteer and a CRF whose features include what
+the other two (and the data's lookup lists) found, merged by
+:func:`~nlu.entities.merge_entities`; values are canonicalised per type
+(receipt codes, phone digits, dates, place names, then synonyms).
+
+**Fallback.** When the best intent's confidence is below
+:attr:`NLUModel.fallback_threshold`, the intent is ``nlu_fallback`` (Rasa's
+name; the dialogue asks the user to rephrase) and the real best guess stays
+first in ``intent_ranking``. The threshold is chosen at training time from
+out-of-fold predictions of a stratified 5-fold cross-validation: the one that
+maximises (right answers kept) - (wrong answers kept), i.e. a wrong intent
+costs as much as a right one gains. The same cross-validation gives the
+accuracy and macro-F1 stored with the model.
+
+**Determinism.** Same data, same seed: same model and same output. All
+estimators are deterministic given their seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from collections.abc import Iterable
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from tqdm import tqdm
+
+from nlu.entities import (
+    CRFEntityExtractor,
+    Entity,
+    LocationGazetteer,
+    PhraseIndex,
+    Prepared,
+    RegexEntityExtractor,
+    SynonymMapper,
+    bio_tags,
+    canonical_application_code,
+    canonical_phone,
+    merge_entities,
+    prepare,
+    syllable_features,
+)
+from nlu.entities.dates import find_dates
+from nlu.entities.gazetteer import phrase_key
+from nlu.intents import IntentClassifier
+from nlu.training_data import TrainingData
+
+__all__ = ["FALLBACK_INTENT", "FORMAT", "FORMAT_VERSION", "MIN_EXAMPLES_PER_INTENT", "ModelFormatError", "NLUModel"]
+
+FALLBACK_INTENT = "nlu_fallback"
+FORMAT = "hueai-nlu"
+FORMAT_VERSION = 1
+#: 5-fold cross-validation with 3-fold calibration inside needs 5 per intent.
+MIN_EXAMPLES_PER_INTENT = 5
+_CV_FOLDS = 5
+_RANKING = 5
+_LIBRARIES = ("scikit-learn", "sklearn-crfsuite", "python-crfsuite", "numpy", "vietnam-provinces", "PyYAML", "joblib")
+
+
+class ModelFormatError(ValueError):
+    """A directory that is not a model this code can load."""
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
+    """The confidence cut that maximises right-kept minus wrong-kept (lowest on ties)."""
+    order = np.argsort(-confidences, kind="stable")
+    gains = np.cumsum(np.where(correct[order], 1, -1))
+    # Keeping the k most confident answers; a cut must not split equal confidences.
+    sorted_conf = confidences[order]
+    best_k, best_gain = 0, 0
+    for k in range(1, len(order) + 1):
+        if k < len(order) and sorted_conf[k] == sorted_conf[k - 1]:
+            continue
+        if gains[k - 1] > best_gain:
+            best_k, best_gain = k, gains[k - 1]
+    if best_k == len(order):
+        return 0.0
+    if best_k == 0:
+        return float(sorted_conf[0]) + 1e-9
+    return float(sorted_conf[best_k - 1])
+
+
+class NLUModel:
+    """Intent classifier + entity extractors; see the module docstring."""
+
+    def __init__(self, *, seed: int = 13, crf_max_iterations: int = 100) -> None:
+        self.seed = seed
+        self.crf_max_iterations = crf_max_iterations
+        self.intents: list[str] = []
+        self.entity_types: list[str] = []
+        self.fallback_threshold = 0.0
+        self.metrics: dict = {}
+        self.data_hash = ""
+        self.classifier: IntentClassifier | None = None
+        self.regex = RegexEntityExtractor()
+        self.gazetteer = LocationGazetteer()  # filled by fit() or load()
+        self.lookups: dict[str, PhraseIndex] = {}
+        self.synonyms = SynonymMapper({})
+        self.crf = CRFEntityExtractor(max_iterations=crf_max_iterations)
+        self.created_at = ""
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, data: TrainingData, *, progress: bool = False) -> NLUModel:
+        """Train on ``data``; ``progress`` shows a progress bar on stderr."""
+        counts = {i: sum(e.intent == i for e in data.examples) for i in data.intents}
+        few = sorted(i for i, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT)
+        if len(counts) < 2 or few:
+            raise ValueError(
+                f"need at least 2 intents with {MIN_EXAMPLES_PER_INTENT} examples each; too few: {', '.join(few) or '-'}"
+            )
+        texts = [e.text for e in data.examples]
+        labels = [e.intent for e in data.examples]
+        steps = ["cross-validating intents", "training intents", "preparing entities", "training entities"]
+        with tqdm(total=len(steps), disable=not progress, desc="NLU", unit="step") as bar:
+            bar.set_postfix_str(steps[0])
+            folds = StratifiedKFold(_CV_FOLDS, shuffle=True, random_state=self.seed)
+            proba = cross_val_predict(IntentClassifier(seed=self.seed), texts, labels, cv=folds, method="predict_proba")
+            classes = np.array(sorted(set(labels)))
+            predicted = classes[proba.argmax(axis=1)]
+            correct = predicted == np.array(labels)
+            self.fallback_threshold = round(choose_threshold(proba.max(axis=1), correct), 6)
+            self.metrics = {
+                "cv_folds": _CV_FOLDS,
+                "cv_accuracy": round(float(accuracy_score(labels, predicted)), 4),
+                "cv_macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
+                "cv_fallback_rate": round(float(np.mean(proba.max(axis=1) < self.fallback_threshold)), 4),
+                "examples": len(texts),
+            }
+            bar.update()
+            bar.set_postfix_str(steps[1])
+            self.classifier = IntentClassifier(seed=self.seed).fit(texts, labels)
+            self.intents = [str(c) for c in self.classifier.classes_]
+            bar.update()
+            bar.set_postfix_str(steps[2])
+            self._fit_lists(data)
+            features, tags = [], []
+            for example in data.examples:
+                prepared = prepare(example.text)
+                features.append(self._features(prepared, self._candidates(prepared, None)))
+                tags.append(bio_tags(prepared, [(s.start, s.end, s.entity) for s in example.entities]))
+            bar.update()
+            bar.set_postfix_str(steps[3])
+            self.crf = CRFEntityExtractor(max_iterations=self.crf_max_iterations)
+            if any(t != "O" for sequence in tags for t in sequence):
+                self.crf.fit(features, tags)
+            self.entity_types = sorted(set(data.entity_types) | set(self.crf.labels))
+            bar.update()
+        self.data_hash = data.content_hash()
+        self.created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        return self
+
+    def _fit_lists(self, data: TrainingData) -> None:
+        self.synonyms = SynonymMapper.from_examples(data.synonyms, data.examples)
+        self.regex = RegexEntityExtractor(data.regexes)
+        self.gazetteer = LocationGazetteer.default()
+        self.lookups = {}
+        for name, phrases in sorted(data.lookups.items()):
+            index = PhraseIndex()
+            for phrase in phrases:
+                index.add(phrase_key(phrase), name)
+                if name == "location":
+                    self.gazetteer.add_phrase(phrase, self.synonyms.get("location", phrase))
+            self.lookups[name] = index
+
+    # ------------------------------------------------------------------ entities
+
+    def _candidates(self, prepared: Prepared, reference_date: dt.date | None) -> list[Entity]:
+        return [*self.regex.extract(prepared, reference_date=reference_date), *self.gazetteer.find(prepared)]
+
+    def _lookup_hints(self, prepared: Prepared) -> list[tuple[int, int, str]]:
+        syllables = prepared.syllables
+        words = [s.plain for s in syllables]
+        hints = []
+        for name, index in self.lookups.items():
+            i = 0
+            while i < len(words):
+                end, items = index.match(words, i)
+                if items:
+                    hints.append((syllables[i].start, syllables[end - 1].end, "lookup:" + name))
+                    i = end
+                else:
+                    i += 1
+        return hints
+
+    def _features(self, prepared: Prepared, candidates: list[Entity]) -> list[dict]:
+        hints = [(e.start, e.end, f"{e.extractor}:{e.entity}") for e in candidates]
+        return syllable_features(prepared, hints + self._lookup_hints(prepared))
+
+    def _value(self, entity: str, surface: str, reference_date: dt.date | None) -> str:
+        if entity == "application_code":
+            return canonical_application_code(surface)
+        if entity == "phone_number":
+            return canonical_phone(surface)
+        if entity == "date":
+            found = find_dates(prepare(surface).plain, reference_date)
+            if len(found) == 1:
+                return found[0][2]
+        if entity == "location" and (place := self.gazetteer.value_of(surface)):
+            return place
+        return self.synonyms.get(entity, surface) or surface
+
+    def extract_entities(self, text: str, *, reference_date: dt.date | None = None) -> list[Entity]:
+        """Entities of ``text`` (offsets into ``text``), merged from all extractors."""
+        prepared = prepare(text)
+        if not prepared.syllables:
+            return []
+        candidates = self._candidates(prepared, reference_date)
+        learnt = [
+            Entity(e.entity, self._value(e.entity, e.value, reference_date), e.start, e.end, e.confidence, e.extractor)
+            for e in self.crf.extract(prepared, self._features(prepared, candidates))
+        ]
+        return merge_entities([*candidates, *learnt])
+
+    # ------------------------------------------------------------------ parsing
+
+    def parse(self, text: str, *, reference_date: dt.date | None = None) -> dict:
+        """Intent and entities of one message; see the module docstring for the shape.
+
+        Any string is accepted: empty or whitespace-only text gives ``nlu_fallback``
+        with confidence 0 and no entities. A non-string raises ``ValueError``.
+        """
+        return self.parse_many([text], reference_date=reference_date)[0]
+
+    def parse_many(self, texts: Iterable[str], *, reference_date: dt.date | None = None) -> list[dict]:
+        """:meth:`parse` for many messages; the intent model runs once for all."""
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise ValueError(f"expected a str, got {type(text).__name__}")
+        if self.classifier is None:
+            raise ValueError("the model is not trained: call fit() or NLUModel.load()")
+        results = [self._empty(t) for t in texts]
+        todo = [i for i, t in enumerate(texts) if t.strip()]
+        if todo:
+            proba = self.classifier.predict_proba([texts[i] for i in todo])
+            for row, i in zip(proba, todo, strict=True):
+                results[i] = self._result(texts[i], row, reference_date)
+        return results
+
+    @staticmethod
+    def _empty(text: str) -> dict:
+        return {"text": text, "intent": {"name": FALLBACK_INTENT, "confidence": 0.0}, "intent_ranking": [], "entities": []}
+
+    def _result(self, text: str, row: np.ndarray, reference_date: dt.date | None) -> dict:
+        order = np.argsort(-row, kind="stable")[:_RANKING]
+        ranking = [{"name": self.intents[k], "confidence": round(float(row[k]), 4)} for k in order]
+        best = ranking[0]
+        intent = dict(best) if best["confidence"] >= self.fallback_threshold else {
+            "name": FALLBACK_INTENT, "confidence": best["confidence"]}
+        entities = [e.to_dict() for e in self.extract_entities(text, reference_date=reference_date)]
+        return {"text": text, "intent": intent, "intent_ranking": ranking, "entities": entities}
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, directory: Path | str) -> Path:
+        """Write ``model.json`` (what, from which data, how good) and ``nlu.joblib``."""
+        if self.classifier is None:
+            raise ValueError("nothing to save: the model is not trained")
+        target = Path(directory)
+        target.mkdir(parents=True, exist_ok=True)
+        joblib.dump(
+            {"classifier": self.classifier, "crf": self.crf, "regex": self.regex, "gazetteer": self.gazetteer,
+             "lookups": self.lookups, "synonyms": self.synonyms},
+            target / "nlu.joblib",
+        )
+        meta = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "hueai_version": _version("hueai"),
+            "created_at": self.created_at,
+            "seed": self.seed,
+            "crf_max_iterations": self.crf_max_iterations,
+            "intents": self.intents,
+            "entity_types": self.entity_types,
+            "fallback_threshold": self.fallback_threshold,
+            "metrics": self.metrics,
+            "data_hash": self.data_hash,
+            "python": platform.python_version(),
+            "libraries": {name: _version(name) for name in _LIBRARIES},
+            "files": ["nlu.joblib"],
+        }
+        (target / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        return target
+
+    @classmethod
+    def load(cls, directory: Path | str) -> NLUModel:
+        """Load a directory written by :meth:`save`.
+
+        Raises :class:`FileNotFoundError` when it does not exist and
+        :class:`ModelFormatError` when it is not a model of this format and version.
+        ``nlu.joblib`` is a pickle: load only models you trained.
+        """
+        source = Path(directory)
+        if not source.is_dir():
+            raise FileNotFoundError(f"{source}: no such model directory")
+        try:
+            meta = json.loads((source / "model.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelFormatError(f"{source}: not an NLU model directory (model.json: {exc})") from None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFormatError(f"{source}: unknown model format {meta.get('format') if isinstance(meta, dict) else meta!r}")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelFormatError(
+                f"{source}: model format version {meta.get('format_version')!r}; this code reads {FORMAT_VERSION}; retrain"
+            )
+        parts = joblib.load(source / "nlu.joblib")
+        model = cls(seed=meta["seed"], crf_max_iterations=meta["crf_max_iterations"])
+        model.classifier, model.crf, model.regex = parts["classifier"], parts["crf"], parts["regex"]
+        model.gazetteer, model.lookups, model.synonyms = parts["gazetteer"], parts["lookups"], parts["synonyms"]
+        model.intents, model.entity_types = meta["intents"], meta["entity_types"]
+        model.fallback_threshold, model.metrics = meta["fallback_threshold"], meta["metrics"]
+        model.data_hash, model.created_at = meta["data_hash"], meta["created_at"]
+        return model
