@@ -16,8 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hueai.cli_nlu import DEFAULT_NLU_DATA, train_nlu_model
 from hueai.cli_nlu import register as register_nlu
+from hueai.cli_posts import DEFAULT_POSTS_DATA, train_post_model
 from hueai.cli_posts import register as register_posts
+from hueai.jsonl import run_jsonl
 from hueai.logging import configure_logging
 from hueai.services import IndexMissing, Services
 from hueai.settings import get_settings
@@ -47,7 +50,7 @@ def services() -> Services:
 def setup(
     source: Annotated[Optional[Path], typer.Option(help="records to import (default HUEAI_TTHC_SOURCE)")] = None,
 ) -> None:
-    """Prepare a fresh installation: migrate the database, import the knowledge base, train and index."""
+    """Prepare a fresh installation: migrate, import the knowledge base, index it, train the NLU and post models."""
     svc = services()
     svc.db.upgrade()
     source = source or svc.settings.tthc_source
@@ -58,6 +61,11 @@ def setup(
         skipped = _import(svc, source)
     svc.rebuild_index()
     typer.echo(f"ready: {svc.index.meta['procedures']} procedures indexed in {svc.settings.index_dir}")
+    nlu_model = train_nlu_model(svc.settings, DEFAULT_NLU_DATA, None, progress=sys.stderr.isatty(), unless_current=True)
+    typer.echo(f"NLU model: {nlu_model}")
+    post_model, _ = train_post_model(svc.settings, DEFAULT_POSTS_DATA, None, progress=sys.stderr.isatty(),
+                                     unless_current=True)
+    typer.echo(f"post classifiers: {post_model}")
     if skipped:
         raise typer.Exit(2)
 
@@ -159,31 +167,7 @@ def kb_search(
 
 
 def _search_jsonl(index, k: int) -> None:  # type: ignore[no-untyped-def]
-    from knowledge.index.hybrid import InvalidQuery
-
-    failures = 0
-    for number, line in enumerate(sys.stdin.buffer, 1):
-        if not line.strip():
-            continue
-        item_id = None
-        try:
-            item = json.loads(line.decode("utf-8"))
-            if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                raise ValueError('expected an object with a "text" string')
-            item_id = item.get("id")
-            out = {"id": item_id, **_response_json(index.search(item["text"], k=k))}
-        except InvalidQuery as exc:
-            reason = str(exc)
-        except (UnicodeDecodeError, ValueError) as exc:
-            reason = f"not a valid JSON line ({exc})"
-        else:
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-            continue
-        failures += 1
-        err.print(f"line {number}: {reason}", markup=False, highlight=False)
-        sys.stdout.write(json.dumps({"id": item_id, "results": [], "error": reason}, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
-    if failures:
+    if run_jsonl(lambda item: _response_json(index.search(item["text"], k=k))):
         raise typer.Exit(2)
 
 

@@ -9,7 +9,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from hueai.models import current, new_model_dir, set_current
+from hueai.jsonl import run_jsonl
+from hueai.models import current, current_matches, new_model_dir, set_current
 from hueai.settings import REPO_ROOT, Settings
 
 DEFAULT_NLU_DATA = REPO_ROOT / "training" / "data" / "nlu"
@@ -19,13 +20,20 @@ train_app = typer.Typer(help="Train models from the project's data.", no_args_is
 evaluate_app = typer.Typer(help="Evaluate models on held-back data.", no_args_is_help=True)
 
 
-def train_nlu_model(settings: Settings, data_path: Path, out: Path | None, *, progress: bool) -> Path:
-    """Train on ``data_path``, save a versioned model directory and make it current."""
+def train_nlu_model(
+    settings: Settings, data_path: Path, out: Path | None, *, progress: bool, unless_current: bool = False
+) -> Path:
+    """Train on ``data_path``, save a versioned model directory and make it current.
+
+    ``unless_current`` skips training when the current model was trained on the same data (set-up).
+    """
     from nlu.model import NLUModel
     from nlu.training_data import load_training_data
 
     data = load_training_data(data_path)
     assert settings.models_dir is not None
+    if unless_current and out is None and current_matches(settings.models_dir, "nlu", data.content_hash()):
+        return current(settings.models_dir, "nlu")  # type: ignore[return-value]
     target = out or new_model_dir(settings.models_dir, "nlu", data.content_hash())
     NLUModel(seed=13).fit(data, progress=progress).save(target)
     if out is None or out.resolve().parent == (settings.models_dir / "nlu").resolve():
@@ -101,7 +109,8 @@ def register(app: typer.Typer, settings_factory, fail) -> None:  # type: ignore[
         except (FileNotFoundError, ValueError) as exc:
             raise fail(str(exc))
         if jsonl:
-            _parse_jsonl(nlu)
+            if run_jsonl(lambda item: _public(nlu.parse(item["text"]))):
+                raise typer.Exit(2)
             return
         if text is None:
             raise fail("give a message, or --jsonl to read messages from stdin")
@@ -112,28 +121,6 @@ def register(app: typer.Typer, settings_factory, fail) -> None:  # type: ignore[
         typer.echo(f"intent: {result['intent']['name']} ({result['intent']['confidence']:.2f})")
         for entity in result["entities"]:
             typer.echo(f"  {entity['entity']}: {entity['value']!r} [{entity['start']}:{entity['end']}]")
-
-    def _parse_jsonl(nlu) -> None:  # type: ignore[no-untyped-def]
-        failures = 0
-        for number, line in enumerate(sys.stdin.buffer, 1):
-            if not line.strip():
-                continue
-            item_id = None
-            try:
-                item = json.loads(line.decode("utf-8"))
-                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
-                    raise ValueError('expected an object with a "text" string')
-                item_id = item.get("id")
-                out = {"id": item_id, **_public(nlu.parse(item["text"]))}
-            except (UnicodeDecodeError, ValueError) as exc:
-                failures += 1
-                reason = f"line {number}: not a valid JSON line ({exc})"
-                typer.echo(reason, err=True)
-                out = {"id": item_id, "error": reason}
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        if failures:
-            raise typer.Exit(2)
 
 
 def _public(result: dict) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,7 +9,8 @@ from typing import Annotated, Optional
 import typer
 
 from hueai.cli_nlu import train_app
-from hueai.models import current, new_model_dir, set_current
+from hueai.jsonl import run_jsonl
+from hueai.models import current, current_matches, new_model_dir, set_current
 from hueai.settings import REPO_ROOT, Settings
 
 DEFAULT_POSTS_DATA = REPO_ROOT / "training" / "data" / "posts" / "train.jsonl"
@@ -18,17 +18,24 @@ DEFAULT_POSTS_DATA = REPO_ROOT / "training" / "data" / "posts" / "train.jsonl"
 monitor_app = typer.Typer(help="Press and social monitoring.", no_args_is_help=True)
 
 
-def train_post_model(settings: Settings, data_path: Path, out: Path | None, *, progress: bool) -> tuple[Path, list]:
-    """Train on ``data_path`` (JSONL), save a versioned model and make it current; returns (dir, skipped lines)."""
+def train_post_model(
+    settings: Settings, data_path: Path, out: Path | None, *, progress: bool, unless_current: bool = False
+) -> tuple[Path, list]:
+    """Train on ``data_path`` (JSONL), save a versioned model and make it current; returns (dir, skipped lines).
+
+    ``unless_current`` skips training when the current model was trained on the same file (set-up).
+    """
     import hashlib
 
     from nlu.posts import PostClassifier, load_posts_jsonl
 
+    assert settings.models_dir is not None
+    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
+    if unless_current and out is None and current_matches(settings.models_dir, "posts", digest):
+        return current(settings.models_dir, "posts"), []  # type: ignore[return-value]
     records, errors = load_posts_jsonl(data_path)
     if not records:
         raise ValueError(f"{data_path}: no usable training records")
-    assert settings.models_dir is not None
-    digest = hashlib.sha256(data_path.read_bytes()).hexdigest()
     target = out or new_model_dir(settings.models_dir, "posts", digest)
     PostClassifier(seed=13).fit(records, progress=progress).save(target)
     if out is None:
@@ -77,25 +84,9 @@ def register(app: typer.Typer, settings_factory, fail) -> None:  # type: ignore[
             classifier = PostClassifier.load(path)
         except (FileNotFoundError, ValueError) as exc:
             raise fail(str(exc))
-        failures = 0
-        for number, line in enumerate(sys.stdin.buffer, 1):
-            if not line.strip():
-                continue
-            item_id = None
-            try:
-                item = json.loads(line.decode("utf-8"))
-                if not isinstance(item, dict):
-                    raise ValueError("expected a JSON object")
-                item_id = item.get("id")
-                (label,) = classifier.predict([item])
-                out = {"id": item_id, **{k: label[k] for k in
-                                         ("relevant", "spam", "sentiment_l1", "confidence", "sentiment_l2")}}
-            except (UnicodeDecodeError, ValueError) as exc:
-                failures += 1
-                reason = f"line {number}: {exc}"
-                typer.echo(reason, err=True)
-                out = {"id": item_id, "error": reason}
-            sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
-        sys.stdout.flush()
-        if failures:
+        def classify(item: dict) -> dict:
+            (label,) = classifier.predict([item])
+            return {k: label[k] for k in ("relevant", "spam", "sentiment_l1", "confidence", "sentiment_l2")}
+
+        if run_jsonl(classify, required_text=None):
             raise typer.Exit(2)

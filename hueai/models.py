@@ -26,6 +26,12 @@ def set_current(models_dir: Path, kind: str, model_dir: Path) -> None:
     tmp.replace(pointer)  # atomic: a reader sees the old or the new name, never half of one
 
 
+def current_matches(models_dir: Path, kind: str, data_hash: str) -> bool:
+    """Whether the current model of ``kind`` was trained on data with ``data_hash`` (set-up skips retraining)."""
+    path = current(models_dir, kind)
+    return path is not None and path.name.endswith(f"-{data_hash[:8]}")
+
+
 def current(models_dir: Path, kind: str) -> Path | None:
     """The current model directory of ``kind``, or None when none was trained."""
     pointer = models_dir / kind / "CURRENT"

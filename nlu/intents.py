@@ -142,7 +142,9 @@ class IntentClassifier(ClassifierMixin, BaseEstimator):
 
     def _model(self):  # type: ignore[no-untyped-def]
         if self.estimator == "svm":
-            return CalibratedClassifierCV(LinearSVC(C=self.C, random_state=self.seed), cv=3, method="sigmoid")
+            return CalibratedClassifierCV(
+                LinearSVC(C=self.C, random_state=self.seed), cv=3, method="sigmoid", ensemble=False
+            )
         return LogisticRegression(C=self.C, max_iter=2000, random_state=self.seed)
 
     def fit(self, texts: list[str], labels: list[str]) -> IntentClassifier:

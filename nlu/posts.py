@@ -99,7 +99,7 @@ HEADS = ("relevant", "spam", "sentiment_l1", "sentiment_l2")
 # Longer texts are cut: the subject and tone of an article are set in its first
 # paragraphs, and char n-grams over a 100,000-character paste would only cost time.
 MAX_CHARS = 20_000
-_TITLE_REPEAT = 2
+_TITLE_REPEAT = 1
 
 # --- gazetteer ------------------------------------------------------------------
 _HUE_PROVINCE_CODE = 46
@@ -112,7 +112,7 @@ _HUE_EXTRA = (
     "phú hội", "tây lộc", "thuận lộc", "thuận thành", "gia hội", "xuân phú",
     "an đông", "phú hiệp", "hương sơ", "cồn hến", "vỹ dạ", "vĩ dạ", "lăng khải định", "lăng tự đức",
     "lăng minh mạng", "phong điền", "quảng điền", "hương trà", "hương thủy", "phú vang", "phú lộc",
-    "nam đông", "a lưới", "sông như ý", "kim long", "an cựu",
+    "nam đông", "a lưới", "sông như ý", "kim long", "an cựu", "quốc học", "hải dương", "hải vân",
 )
 # Pre-2025 provinces (merged in 2025, absent from the package) and everyday names.
 _ELSEWHERE_EXTRA = (
@@ -286,7 +286,7 @@ class PostClassifier:
     """
 
     def __init__(self, *, seed: int = 13, C: float = 10.0, model: str = "logreg", title_repeat: int = _TITLE_REPEAT,
-                 gazetteer: bool = True, l2_threshold: str | float = "per-label", cv_folds: int = 5) -> None:
+                 gazetteer: bool = True, l2_threshold: str | float = "global", cv_folds: int = 5) -> None:
         self.seed = seed
         self.C = C
         self.model = model

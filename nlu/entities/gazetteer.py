@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from nlu.entities.base import Entity
-from nlu.entities.tokens import Prepared, Syllable
+from nlu.entities.tokens import Prepared, Syllable, prepare
 from nlu.text import normalize, strip_diacritics
 
 __all__ = ["DEFAULT_LOCATIONS_PATH", "LocationGazetteer", "PhraseIndex", "Place", "phrase_key"]
@@ -187,8 +187,6 @@ class LocationGazetteer:
 
     def value_of(self, surface: str) -> str | None:
         """The value of a span that is exactly one place name, else None."""
-        from nlu.entities.tokens import prepare
-
         prepared = prepare(surface)
         kept = [s for s in prepared.syllables if s.plain not in _SKIPPED]
         match = self._match_at([s.plain for s in kept], kept, 0)
@@ -198,7 +196,9 @@ class LocationGazetteer:
         after_division, divisions = self.divisions.match(words, i)
         if divisions:
             end, places = self.names.match(words, after_division)
-            # "thị xã" vs "xã": the longest division that is followed by a name.
+            # A division word picks among same-named places ("huyện Phú Vang", the
+            # old district, vs "xã Phú Vang"); a wrong one ("phường Phú Vang") still
+            # finds the unit, but never turns a ward into a street or back.
             if places:
                 division = divisions[0]
                 same = [p for p in places if p.division == division]

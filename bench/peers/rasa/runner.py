@@ -1,6 +1,6 @@
 """Train and time Rasa Open Source 3.6 (DIET) on our NLU data; runs INSIDE the Rasa venv.
 
-    var/peers/rasa-venv/bin/python bench/peers/rasa/runner.py TRAIN TEST OUT.json [--probe TEXT]
+    var/peers/rasa-venv/bin/python bench/peers/rasa/runner.py TRAIN TEST OUT.json [--probe TEMPLATE]
 
 ``bench/nlu.py`` starts this as a subprocess; it is not part of the product and
 must not import anything from it (different venv, different Python). TRAIN and
@@ -14,7 +14,8 @@ TEST are Rasa 3.x YAML files or folders of them (``training/data/nlu`` and
    (TensorFlow traces its graph on the first calls);
 3. parse every TEST text with :meth:`Agent.parse_message`, the public API an
    application uses, timing each call with :func:`time.perf_counter`;
-4. optionally parse ``--probe`` text repeatedly (the benchmark's 20-word message);
+4. optionally parse the ``--probe`` message 200 times, ``{n}`` in it replaced by
+   1..200 (the benchmark's 20-word message; same texts as for our model);
 5. write OUT.json::
 
        {"rasa_version", "train_seconds",
@@ -127,7 +128,10 @@ def run(train: Path, test: Path, probe: str | None) -> dict:
         # parse_message is a coroutine; one loop for all calls so that only
         # Rasa's own work is timed, not event-loop creation.
         loop = asyncio.new_event_loop()
-        parse = lambda text: loop.run_until_complete(agent.parse_message(text))  # noqa: E731
+
+        def parse(text: str) -> dict:
+            return loop.run_until_complete(agent.parse_message(text))
+
         for text in WARMUP_TEXTS * 3:
             parse(text)
 
@@ -139,9 +143,10 @@ def run(train: Path, test: Path, probe: str | None) -> dict:
             predictions.append(_prediction(parsed))
 
         probe_latency_ms = []
-        for _ in range(PROBE_REPEATS if probe else 0):
+        probes = [probe.format(n=n) for n in range(1, PROBE_REPEATS + 1)] if probe else []
+        for text in probes:
             t0 = time.perf_counter()
-            parse(probe)
+            parse(text)
             probe_latency_ms.append((time.perf_counter() - t0) * 1000)
         loop.close()
 
@@ -162,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("train", type=Path, help="Rasa YAML training data: a file or a folder")
     parser.add_argument("test", type=Path, help="Rasa YAML held-back test data: a file or a folder")
     parser.add_argument("out", type=Path, help="where to write the JSON result")
-    parser.add_argument("--probe", help=f"a message to parse {PROBE_REPEATS} more times, timed separately")
+    parser.add_argument("--probe", help=f"a message to parse {PROBE_REPEATS} more times, timed separately; {{n}} becomes 1..{PROBE_REPEATS}")
     args = parser.parse_args(argv)
     result = run(args.train.resolve(), args.test.resolve(), args.probe)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,60 @@
+"""JSON Lines in, JSON Lines out: the batch format of every ``--jsonl`` command.
+
+One object per input line; every output line carries back the input's ``id``.
+A line that is not UTF-8, not JSON, not an object or that the handler rejects
+gets an output line with an ``error`` (and a note on stderr with its line
+number), and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import BinaryIO, TextIO
+
+
+def run_jsonl(
+    handle: Callable[[dict], dict],
+    *,
+    required_text: str | None = "text",
+    source: BinaryIO | None = None,
+    out: TextIO | None = None,
+    errors: TextIO | None = None,
+) -> int:
+    """Apply ``handle`` to each object read from ``source`` (stdin); returns the number of failed lines.
+
+    ``required_text`` names a field that must be a string (None: no check).
+    ``handle`` raises ``ValueError`` (or a subclass) to reject an item; its
+    message becomes the line's error.
+    """
+    source = source or sys.stdin.buffer
+    out = out or sys.stdout
+    errors = errors or sys.stderr
+    failures = 0
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        item_id = None
+        try:
+            item = json.loads(line.decode("utf-8"))
+            if not isinstance(item, dict):
+                raise ValueError("expected a JSON object")
+            item_id = item.get("id")
+            if required_text and not isinstance(item.get(required_text), str):
+                raise ValueError(f'expected a "{required_text}" string')
+            result = {"id": item_id, **handle(item)}
+        except UnicodeDecodeError as exc:
+            reason = f"line {number}: not UTF-8 ({exc.reason} at byte {exc.start})"
+        except json.JSONDecodeError as exc:
+            reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+        except ValueError as exc:
+            reason = f"line {number}: {exc}"
+        else:
+            out.write(json.dumps(result, ensure_ascii=False) + "\n")
+            continue
+        failures += 1
+        errors.write(reason + "\n")
+        out.write(json.dumps({"id": item_id, "error": reason}, ensure_ascii=False) + "\n")
+    out.flush()
+    return failures
