@@ -31,12 +31,11 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 app.add_typer(db_app, name="db")
 
-err = Console(stderr=True)
 
 
 def fail(reason: str, code: int = 2) -> typer.Exit:
     """Print a one-line reason on stderr and return the exit to raise."""
-    err.print(f"error: {reason}", markup=False, highlight=False)
+    typer.echo(f"error: {reason}", err=True)  # one line, never wrapped to a terminal's width
     return typer.Exit(code)
 
 
@@ -56,7 +55,7 @@ def setup(
     source = source or svc.settings.tthc_source
     skipped = 0
     if source is None:
-        err.print("no TTHC source configured (HUEAI_TTHC_SOURCE); the knowledge base stays as it is")
+        typer.echo("no TTHC source configured (HUEAI_TTHC_SOURCE); the knowledge base stays as it is", err=True)
     else:
         skipped = _import(svc, source)
     svc.rebuild_index()
@@ -116,7 +115,7 @@ def _import(svc: Services, path: Path) -> int:
         raise fail(f"no such file or folder: {path}")
     report = import_records(svc.db, path)
     for skip in report.skipped:
-        err.print(f"skipped {skip.path}: {skip.reason}", markup=False, highlight=False)
+        typer.echo(f"skipped {skip.path}: {skip.reason}", err=True)
     typer.echo(
         f"imported {report.imported} records from {path}: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.skipped)} skipped"

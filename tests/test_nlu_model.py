@@ -11,48 +11,7 @@ import pytest
 from nlu.model import FALLBACK_INTENT, ModelFormatError, NLUModel, choose_threshold
 from nlu.training_data import EntitySpan, Example, TrainingData, load_training_data
 
-SMALL = """\
-nlu:
-- intent: check_status
-  examples: |
-    - hồ sơ [000.00.21.H57-250312-0042](application_code) đến đâu rồi
-    - kiểm tra giúp hồ sơ [000.00.17.H57-250815-0113](application_code)
-    - ho so cua toi da xong chua
-    - tra cứu tình trạng hồ sơ [khai sinh]{"entity": "procedure", "value": "đăng ký khai sinh"} nộp [hôm qua](date)
-    - hồ sơ nộp [tuần trước](date) có kết quả chưa
-    - mã hồ sơ [000.30.15.h57-250703-0008](application_code) sao lâu vậy
-- intent: ask_documents
-  examples: |
-    - làm [căn cước](procedure) cần giấy tờ gì
-    - hồ sơ [đăng ký kết hôn](procedure) gồm những gì
-    - [khai sinh]{"entity": "procedure", "value": "đăng ký khai sinh"} cần mang theo gì
-    - xin [giấy phép xây dựng](procedure) cần chuẩn bị gì
-    - [đăng ký tạm trú](procedure) cần những giấy tờ chi
-    - can giay to gi de lam [so do]{"entity": "procedure", "value": "sổ đỏ"}
-- intent: emergency
-  examples: |
-    - cứu với nước ngập tới mái ở [phường Kim Long](location)
-    - cháy nhà trên [đường Hùng Vương](location) gọi cứu hỏa gấp
-    - có người đuối nước ở [cầu Trường Tiền](location) cứu gấp
-    - sạt lở ở [xã A Lưới 3](location) có người bị vùi
-    - cuu voi nha toi o [huyen Phu Vang]{"entity": "location", "value": "huyện Phú Vang"} ngap het roi, so [0914 123 456](phone_number)
-    - kẹt trên mái nhà gọi [0905 678 123](phone_number) cứu với
-- intent: greet
-  examples: |
-    - xin chào
-    - chào em
-    - alo tổng đài ơi
-    - chao ad
-    - hi bn
-    - dạ alo chào o
-- synonym: căn cước
-  examples: |
-    - cccd
-- lookup: procedure
-  examples: |
-    - căn cước
-    - khai sinh
-"""
+SMALL = (Path(__file__).parent / "data" / "nlu_small.yml").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
