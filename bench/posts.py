@@ -69,7 +69,7 @@ def main() -> None:
               for g, p in zip(test, predicted) if g.get("relevant") is not None and p["relevant"] != g["relevant"]]
 
     table = Table(title=f"Post classifier: train {len(train)} posts, test {len(test)} (seed {SEED})")
-    table.add_column("evaluated on")
+    table.add_column("evaluated on", no_wrap=True)
     for name in ("rel acc", "rel F1", "spam P", "spam R", "spam F1", "l1 acc", "l1 macroF1", "l1 wF1",
                  "l2 microF1", "l2 macroF1", "l2 exact"):
         table.add_column(name, justify="right")
