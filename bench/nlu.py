@@ -285,7 +285,7 @@ def render(ours: dict, rasa: dict | None, checks: dict[str, bool | None], n_test
     row("training time", "{:.1f} s".format, "train_seconds")
     row("parse latency p50 / p95 (test texts)", lambda r: f"{r['p50_ms']:.2f} / {r['p95_ms']:.2f} ms", "latency")
     ratio = speedup(ours, rasa)
-    table.add_row("  speed-up per parse (Rasa p50 / ours p50)", f"{ratio:.0f}×" if ratio else "–", "",
+    table.add_row("  speed-up per parse (Rasa p50 / ours p50)", f"{ratio:.1f}×" if ratio else "–", "",
                   f"≥ {SPEEDUP_TARGET:.0f}× {_mark(checks['speedup_ge_10x'])}".strip())
     row("20-word message p95", "{:.2f} ms".format, lambda r: r["probe_latency"]["p95_ms"],
         f"ours < {PROBE_P95_TARGET_MS:.0f} ms", checks["probe_p95_lt_5ms"])
