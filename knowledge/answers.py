@@ -67,6 +67,11 @@ def _per_channel(p: Procedure, attr: str, label: str) -> list[str]:
     return [f"- {channel}: {value}" for channel, value in rows]
 
 
+def _item(text: str) -> str:
+    """A list item without the record's own bullet ("- Giấy chứng sinh"), so ours is the only one."""
+    return text.lstrip("-–•+* \t").strip() or text
+
+
 def _with_unit(attr: str, value: str) -> str:
     # The portal's "Thời gian" column holds either "5 Ngày làm việc" or a bare "5", which it means as days.
     return f"{value} ngày" if attr == "processing_time" and value.strip().isdigit() else value
@@ -84,7 +89,7 @@ def _overview(p: Procedure) -> tuple[list[str], bool]:
         lines.append(f"Cơ quan thực hiện: {p.agency}.")
     if p.steps:
         lines.append("Trình tự thực hiện:")
-        lines.extend(f"{i}. {step}" for i, step in enumerate(p.steps, 1))
+        lines.extend(f"{i}. {_item(step)}" for i, step in enumerate(p.steps, 1))
     if p.result:
         lines.append(f"Kết quả: {p.result}.")
     return (lines, True) if lines else _missing("trình tự thực hiện")
@@ -100,7 +105,7 @@ def _documents(p: Procedure) -> tuple[list[str], bool]:
             group = doc.group
             lines.append(f"{group}:")
         extra = ", ".join(x for x in (doc.copies, f"mẫu {doc.form}" if doc.form else None) if x)
-        lines.append(f"- {doc.name}" + (f" ({extra})" if extra else ""))
+        lines.append(f"- {_item(doc.name)}" + (f" ({extra})" if extra else ""))
     return lines, True
 
 

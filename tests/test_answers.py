@@ -69,3 +69,12 @@ def test_a_record_holding_another_procedures_page_shows_no_details() -> None:
     answer = render_answer(p, Facet.documents)
     assert not answer.found
     assert "1.014023" in answer.text and "Tờ khai" not in answer.text
+
+
+def test_the_records_own_bullets_are_not_doubled() -> None:
+    p = sample()
+    p.steps = ["- Nộp hồ sơ", "+ Nhận kết quả"]
+    p.documents = [RequiredDocument(name="- Giấy chứng sinh", copies="1 bản chính")]
+    assert "1. Nộp hồ sơ" in render_answer(p, Facet.overview).text
+    assert "2. Nhận kết quả" in render_answer(p, Facet.overview).text
+    assert "- Giấy chứng sinh (1 bản chính)" in render_answer(p, Facet.documents).text
