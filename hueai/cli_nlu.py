@@ -35,7 +35,9 @@ def train_nlu_model(
     if unless_current and out is None and current_matches(settings.models_dir, "nlu", data.content_hash()):
         return current(settings.models_dir, "nlu")  # type: ignore[return-value]
     target = out or new_model_dir(settings.models_dir, "nlu", data.content_hash())
-    NLUModel(seed=13).fit(data, progress=progress).save(target)
+    model = NLUModel(seed=13, intent_backend="tfidf" if settings.nlu_encoder is None else "transformer",
+                     encoder_path=settings.nlu_encoder)
+    model.fit(data, progress=progress).save(target)
     if out is None or out.resolve().parent == (settings.models_dir / "nlu").resolve():
         set_current(settings.models_dir, "nlu", target)
     return target

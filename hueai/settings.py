@@ -35,6 +35,10 @@ class Settings(BaseSettings):
         default=None,
         description="a local sentence-transformers model directory to use instead of the encoder trained by set-up",
     )
+    nlu_encoder: Path | None = Field(
+        default=None,
+        description="a local Hugging Face encoder directory; when set, `hueai train nlu` fine-tunes it for intents",
+    )
     dense_retrieval: bool = Field(
         default=True, description="train and fuse the dense encoder (set false for lexical-only retrieval)"
     )

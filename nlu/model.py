@@ -14,7 +14,9 @@
     model.save("var/models/nlu/2025-...")          # a versioned directory
     NLUModel.load("var/models/nlu/2025-...")
 
-Pieces: :class:`~nlu.intents.IntentClassifier` for the intent; for entities, the
+Pieces: :class:`~nlu.intents.IntentClassifier` for the intent (or, with
+``intent_backend="transformer"`` and ``encoder_path``, a fine-tuned local Hugging
+Face encoder: :class:`~nlu.transformer_intents.TransformerIntentClassifier`); for entities, the
 pattern extractor, the place gazetteer and a CRF whose features include what
 the other two (and the data's lookup lists) found, merged by
 :func:`~nlu.entities.merge_entities`; values are canonicalised per type
@@ -41,6 +43,7 @@ import platform
 from collections.abc import Iterable
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 import joblib
 import numpy as np
@@ -68,7 +71,12 @@ from nlu.entities.gazetteer import phrase_key
 from nlu.intents import IntentClassifier
 from nlu.training_data import TrainingData
 
-__all__ = ["FALLBACK_INTENT", "FORMAT", "FORMAT_VERSION", "MIN_EXAMPLES_PER_INTENT", "ModelFormatError", "NLUModel"]
+if TYPE_CHECKING:
+    from nlu.transformer_intents import TransformerIntentClassifier
+
+__all__ = [
+    "FALLBACK_INTENT", "FORMAT", "FORMAT_VERSION", "MIN_EXAMPLES_PER_INTENT", "IntentBackend", "ModelFormatError", "NLUModel",
+]
 
 FALLBACK_INTENT = "nlu_fallback"
 FORMAT = "hueai-nlu"
@@ -78,6 +86,10 @@ MIN_EXAMPLES_PER_INTENT = 5
 _CV_FOLDS = 5
 _RANKING = 5
 _LIBRARIES = ("scikit-learn", "sklearn-crfsuite", "python-crfsuite", "numpy", "vietnam-provinces", "PyYAML", "joblib")
+#: Where the transformer backend's fine-tuned encoder lives inside a model directory.
+_ENCODER_DIR = "intent-encoder"
+
+IntentBackend = Literal["tfidf", "transformer"]
 
 
 class ModelFormatError(ValueError):
@@ -111,17 +123,31 @@ def choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
 
 
 class NLUModel:
-    """Intent classifier + entity extractors; see the module docstring."""
+    """Intent classifier + entity extractors; see the module docstring.
 
-    def __init__(self, *, seed: int = 13, crf_max_iterations: int = 100) -> None:
+    ``intent_backend="transformer"`` fine-tunes the local Hugging Face encoder
+    directory ``encoder_path`` for intents instead of the TF-IDF default (slow
+    without a GPU: see :mod:`nlu.transformer_intents`); entities are the same.
+    """
+
+    def __init__(
+        self, *, seed: int = 13, crf_max_iterations: int = 100,
+        intent_backend: IntentBackend = "tfidf", encoder_path: Path | str | None = None,
+    ) -> None:
+        if intent_backend not in ("tfidf", "transformer"):
+            raise ValueError(f"unknown intent backend {intent_backend!r}: use 'tfidf' or 'transformer'")
+        if intent_backend == "transformer" and encoder_path is None:
+            raise ValueError("intent_backend='transformer' needs encoder_path, a local Hugging Face encoder directory")
         self.seed = seed
         self.crf_max_iterations = crf_max_iterations
+        self.intent_backend: IntentBackend = intent_backend
+        self.encoder_path = encoder_path
         self.intents: list[str] = []
         self.entity_types: list[str] = []
         self.fallback_threshold = 0.0
         self.metrics: dict = {}
         self.data_hash = ""
-        self.classifier: IntentClassifier | None = None
+        self.classifier: IntentClassifier | TransformerIntentClassifier | None = None
         self.regex = RegexEntityExtractor()
         self.gazetteer = LocationGazetteer()  # filled by fit() or load()
         self.lookups: dict[str, PhraseIndex] = {}
@@ -130,6 +156,15 @@ class NLUModel:
         self.created_at = ""
 
     # ------------------------------------------------------------------ training
+
+    def _new_classifier(self, progress: bool = False) -> IntentClassifier | TransformerIntentClassifier:
+        if self.intent_backend == "tfidf":
+            return IntentClassifier(seed=self.seed)
+        # Imported here so that the default backend never pays for importing torch.
+        from nlu.transformer_intents import TransformerIntentClassifier
+
+        assert self.encoder_path is not None
+        return TransformerIntentClassifier(self.encoder_path, seed=self.seed, progress=progress)
 
     def fit(self, data: TrainingData, *, progress: bool = False) -> NLUModel:
         """Train on ``data``; ``progress`` shows a progress bar on stderr."""
@@ -145,7 +180,7 @@ class NLUModel:
         with tqdm(total=len(steps), disable=not progress, desc="NLU", unit="step") as bar:
             bar.set_postfix_str(steps[0])
             folds = StratifiedKFold(_CV_FOLDS, shuffle=True, random_state=self.seed)
-            proba = cross_val_predict(IntentClassifier(seed=self.seed), texts, labels, cv=folds, method="predict_proba")
+            proba = cross_val_predict(self._new_classifier(progress), texts, labels, cv=folds, method="predict_proba")
             classes = np.array(sorted(set(labels)))
             predicted = classes[proba.argmax(axis=1)]
             correct = predicted == np.array(labels)
@@ -159,7 +194,7 @@ class NLUModel:
             }
             bar.update()
             bar.set_postfix_str(steps[1])
-            self.classifier = IntentClassifier(seed=self.seed).fit(texts, labels)
+            self.classifier = self._new_classifier(progress).fit(texts, labels)
             self.intents = [str(c) for c in self.classifier.classes_]
             bar.update()
             bar.set_postfix_str(steps[2])
@@ -284,16 +319,26 @@ class NLUModel:
     # ------------------------------------------------------------------ persistence
 
     def save(self, directory: Path | str) -> Path:
-        """Write ``model.json`` (what, from which data, how good) and ``nlu.joblib``."""
+        """Write ``model.json`` (what, from which data, how good) and ``nlu.joblib``.
+
+        The transformer backend's encoder is not pickled: it is written with
+        ``save_pretrained`` to ``intent-encoder/``, and ``model.json`` gains
+        ``intent_backend`` and ``encoder_path`` (the encoder it started from).
+        A TF-IDF model's files are exactly as before these keys existed.
+        """
         if self.classifier is None:
             raise ValueError("nothing to save: the model is not trained")
         target = Path(directory)
         target.mkdir(parents=True, exist_ok=True)
-        joblib.dump(
-            {"classifier": self.classifier, "crf": self.crf, "regex": self.regex, "gazetteer": self.gazetteer,
-             "lookups": self.lookups, "synonyms": self.synonyms},
-            target / "nlu.joblib",
-        )
+        parts = {"crf": self.crf, "regex": self.regex, "gazetteer": self.gazetteer,
+                 "lookups": self.lookups, "synonyms": self.synonyms}
+        files = ["nlu.joblib"]
+        if self.intent_backend == "tfidf":
+            parts = {"classifier": self.classifier, **parts}
+        else:
+            self.classifier.save(target / _ENCODER_DIR)  # type: ignore[union-attr]
+            files.append(_ENCODER_DIR)
+        joblib.dump(parts, target / "nlu.joblib")
         meta = {
             "format": FORMAT,
             "format_version": FORMAT_VERSION,
@@ -308,8 +353,10 @@ class NLUModel:
             "data_hash": self.data_hash,
             "python": platform.python_version(),
             "libraries": {name: _version(name) for name in _LIBRARIES},
-            "files": ["nlu.joblib"],
+            "files": files,
         }
+        if self.intent_backend != "tfidf":
+            meta.update(intent_backend=self.intent_backend, encoder_path=str(self.encoder_path))
         (target / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return target
 
@@ -335,8 +382,16 @@ class NLUModel:
                 f"{source}: model format version {meta.get('format_version')!r}; this code reads {FORMAT_VERSION}; retrain"
             )
         parts = joblib.load(source / "nlu.joblib")
-        model = cls(seed=meta["seed"], crf_max_iterations=meta["crf_max_iterations"])
-        model.classifier, model.crf, model.regex = parts["classifier"], parts["crf"], parts["regex"]
+        backend = meta.get("intent_backend", "tfidf")  # absent: a TF-IDF model
+        model = cls(seed=meta["seed"], crf_max_iterations=meta["crf_max_iterations"],
+                    intent_backend=backend, encoder_path=meta.get("encoder_path"))
+        if backend == "tfidf":
+            model.classifier = parts["classifier"]
+        else:
+            from nlu.transformer_intents import TransformerIntentClassifier
+
+            model.classifier = TransformerIntentClassifier.load(source / _ENCODER_DIR)
+        model.crf, model.regex = parts["crf"], parts["regex"]
         model.gazetteer, model.lookups, model.synonyms = parts["gazetteer"], parts["lookups"], parts["synonyms"]
         model.intents, model.entity_types = meta["intents"], meta["entity_types"]
         model.fallback_threshold, model.metrics = meta["fallback_threshold"], meta["metrics"]
