@@ -6,6 +6,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlu.model import FALLBACK_INTENT, ModelFormatError, NLUModel, choose_threshold
@@ -172,3 +173,12 @@ def test_trains_on_many_intents_and_entity_types() -> None:
     result = model.parse(data.examples[0].text)
     assert result["intent_ranking"][0]["name"] == "intent_0"
     assert {e["entity"] for e in result["entities"]} <= set(model.entity_types)
+
+
+def test_compiled_intent_scorer_equals_the_sklearn_pipeline(data: TrainingData) -> None:
+    model = NLUModel(seed=13).fit(data)
+    texts = [e.text for e in data.examples] + ["", "câu hỏi hoàn toàn mới 😀", "x" * 500]
+    classifier = model.classifier
+    assert classifier is not None
+    expected = classifier.pipeline_.predict_proba(texts)
+    assert np.allclose(classifier.predict_proba(texts), expected, atol=1e-12)
