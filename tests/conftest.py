@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -65,3 +66,33 @@ def kb_index(kb_db: Database):
     from knowledge.store import load_procedures
 
     return KnowledgeIndex.build(load_procedures(kb_db), AliasTable.load())
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """The objects of a JSON Lines data file of the repository; a broken line fails the test with its number."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            pytest.fail(f"{path.name}:{number}: not JSON: {exc}")
+    return rows
+
+
+@pytest.fixture(scope="session")
+def jsonl():  # type: ignore[no-untyped-def]
+    """:func:`read_jsonl`, for tests of the repository's data files."""
+    return read_jsonl
+
+
+@pytest.fixture(scope="session")
+def tthc_records(tthc_raw: Path) -> dict[str, tuple[str, dict]]:
+    """Every shared record by code: (ministry folder, record)."""
+    records = {}
+    for path in tthc_raw.glob("*/*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        records[record["ma_thu_tuc"]] = (path.parent.name, record)
+    assert records, f"no records under {tthc_raw}"
+    return records

@@ -6,7 +6,6 @@ The expected procedure codes are checked against the shared TTHC dataset, read a
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -16,7 +15,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
-RAW = Path(__file__).resolve().parents[1].parent / "shared" / "datasets/tthc-dvcqg/raw"
 
 STYLES = {"formal", "colloquial", "no_diacritics", "teencode", "spoken"}
 MIN_QUESTIONS = 220
@@ -26,30 +24,14 @@ MIN_NOT_IN_BASE = 30
 CODE_RE = re.compile(r"^\d+\.\d{6}$")
 
 
-def _load() -> list[dict]:
-    rows = []
-    with QUESTIONS.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            assert line.strip(), f"blank line {n}"
-            rows.append(json.loads(line))
-    return rows
+@pytest.fixture(scope="module")
+def rows(jsonl) -> list[dict]:  # type: ignore[no-untyped-def]
+    return jsonl(QUESTIONS)
 
 
 @pytest.fixture(scope="module")
-def rows() -> list[dict]:
-    return _load()
-
-
-@pytest.fixture(scope="module")
-def names() -> dict[str, str]:
-    if not RAW.is_dir():
-        pytest.skip(f"shared dataset not found at {RAW}")
-    out = {}
-    for path in RAW.glob("*/*.json"):
-        rec = json.loads(path.read_text(encoding="utf-8"))
-        out[rec["ma_thu_tuc"]] = rec["ten_thu_tuc"]
-    assert out, f"no records under {RAW}"
-    return out
+def names(tthc_records: dict[str, tuple[str, dict]]) -> dict[str, str]:
+    return {code: record["ten_thu_tuc"] for code, (_, record) in tthc_records.items()}
 
 
 def _strip(s: str) -> str:

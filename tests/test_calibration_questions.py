@@ -7,7 +7,6 @@ copied into the repo); those checks skip only when that folder is absent.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -17,7 +16,6 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CALIBRATION = REPO / "training" / "data" / "kb_calibration.jsonl"
-RAW = Path(__file__).resolve().parents[1].parent / "shared" / "datasets/tthc-dvcqg/raw"
 
 STYLES = {"formal", "colloquial", "no_diacritics", "teencode", "spoken"}
 MIN_QUESTIONS = 300
@@ -31,37 +29,15 @@ CODE_RE = re.compile(r"^\d+\.\d{6}$")
 KEYS = {"id", "text", "style", "expected"}
 
 
-def _load() -> list[dict]:
-    rows = []
-    with CALIBRATION.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:  # pragma: no cover - message only
-                pytest.fail(f"line {lineno}: invalid JSON: {exc}")
-    return rows
+@pytest.fixture(scope="module")
+def rows(jsonl) -> list[dict]:  # type: ignore[no-untyped-def]
+    return jsonl(CALIBRATION)
 
 
 @pytest.fixture(scope="module")
-def rows() -> list[dict]:
-    return _load()
-
-
-@pytest.fixture(scope="module")
-def dataset() -> dict[str, str]:
+def dataset(tthc_records: dict[str, tuple[str, dict]]) -> dict[str, str]:
     """ma_thu_tuc -> ministry folder, read from the shared dataset."""
-    if not RAW.is_dir():
-        pytest.skip(f"shared dataset not found at {RAW}")
-    codes: dict[str, str] = {}
-    for path in RAW.glob("*/*.json"):
-        with path.open(encoding="utf-8") as fh:
-            record = json.load(fh)
-        codes[record["ma_thu_tuc"]] = path.parent.name
-    if not codes:
-        pytest.skip(f"shared dataset at {RAW} is empty")
-    return codes
+    return {code: ministry for code, (ministry, _) in tthc_records.items()}
 
 
 def _strip_marks(text: str) -> str:

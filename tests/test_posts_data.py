@@ -8,7 +8,6 @@ under a second.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import Counter
@@ -48,22 +47,9 @@ NGRAM = 8  # no word sequence this long may appear in both files
 MAX_JACCARD = 0.30  # word-trigram overlap of any train/test content pair
 
 
-def _load(path: Path) -> list[dict]:
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:  # pragma: no cover - message only
-                pytest.fail(f"{path.name}:{lineno}: not JSON: {exc}")
-    return rows
-
-
 @pytest.fixture(scope="module")
-def data() -> dict[str, list[dict]]:
-    return {"train": _load(TRAIN), "test": _load(TEST)}
+def data(jsonl) -> dict[str, list[dict]]:  # type: ignore[no-untyped-def]
+    return {"train": jsonl(TRAIN), "test": jsonl(TEST)}
 
 
 def _tokens(text: str) -> list[str]:

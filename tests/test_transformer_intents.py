@@ -175,6 +175,16 @@ def test_nlu_model_with_transformer_backend(encoder: Path, tmp_path: Path) -> No
     assert loaded.parse_many(texts) == model.parse_many(texts)
 
 
+def test_train_nlu_uses_the_configured_encoder(encoder: Path, tmp_path: Path) -> None:
+    from hueai.cli_nlu import train_nlu_model
+    from hueai.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, nlu_encoder=encoder)
+    target = train_nlu_model(settings, SMALL_NLU, tmp_path / "out", progress=False)
+    meta = json.loads((target / "model.json").read_text(encoding="utf-8"))
+    assert meta["intent_backend"] == "transformer" and meta["encoder_path"] == str(encoder)
+
+
 def test_nlu_model_backend_arguments() -> None:
     with pytest.raises(ValueError, match="needs encoder_path"):
         NLUModel(intent_backend="transformer")

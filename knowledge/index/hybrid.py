@@ -30,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,6 +40,9 @@ from knowledge.index.confidence import ConfidenceModel
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer, has_diacritics, normalize, strip_diacritics
+
+if TYPE_CHECKING:  # the dense retriever imports torch: only loaded when an index uses it
+    from knowledge.index.dense import DenseRetriever
 
 # Field weights and the dense share were chosen by MRR on the calibration questions
 # (training/data/kb_calibration.jsonl), never on the benchmark's questions.
