@@ -77,16 +77,14 @@ def _with_unit(attr: str, value: str) -> str:
     return f"{value} ngày" if attr == "processing_time" and value.strip().isdigit() else value
 
 
+def _labelled(*pairs: tuple[str, str | None]) -> list[str]:
+    """``"Label: value."`` lines for the values the record has."""
+    return [f"{label}: {value}." for label, value in pairs if value]
+
+
 def _overview(p: Procedure) -> tuple[list[str], bool]:
-    lines = []
-    if p.level:
-        lines.append(f"Cấp thực hiện: {p.level}.")
-    if p.field:
-        lines.append(f"Lĩnh vực: {p.field}.")
-    if p.applicants:
-        lines.append(f"Đối tượng: {p.applicants}.")
-    if p.agency:
-        lines.append(f"Cơ quan thực hiện: {p.agency}.")
+    lines = _labelled(("Cấp thực hiện", p.level), ("Lĩnh vực", p.field), ("Đối tượng", p.applicants),
+                      ("Cơ quan thực hiện", p.agency))
     if p.steps:
         lines.append("Trình tự thực hiện:")
         lines.extend(f"{i}. {_item(step)}" for i, step in enumerate(p.steps, 1))
@@ -120,11 +118,7 @@ def _duration(p: Procedure) -> tuple[list[str], bool]:
 
 
 def _place(p: Procedure) -> tuple[list[str], bool]:
-    lines = []
-    if p.agency:
-        lines.append(f"Cơ quan thực hiện: {p.agency}.")
-    if p.address:
-        lines.append(f"Địa chỉ tiếp nhận: {p.address}.")
+    lines = _labelled(("Cơ quan thực hiện", p.agency), ("Địa chỉ tiếp nhận", p.address))
     channels = [CHANNEL_LABELS[c.channel] for c in p.channels]
     if channels:
         lines.append("Hình thức nộp: " + ", ".join(channels) + ".")
