@@ -1,0 +1,164 @@
+"""What a post looks like to the classifiers: title + content views and Huế place indicators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from nlu.text import expand_abbreviations, normalize, strip_diacritics
+
+FORMAT_VERSION = 1
+HEADS = ("relevant", "spam", "sentiment_l1", "sentiment_l2")
+
+# Longer texts are cut: the subject and tone of an article are set in its first
+# paragraphs, and char n-grams over a 100,000-character paste would only cost time.
+MAX_CHARS = 20_000
+TITLE_REPEAT = 1
+
+# --- gazetteer ------------------------------------------------------------------
+_HUE_PROVINCE_CODE = 46
+# Places the ward list does not carry: landmarks, the pre-2025 province name and
+# the pre-2025 wards/communes that press and residents still use.
+_HUE_EXTRA = (
+    "thừa thiên", "thừa thiên huế", "sông hương", "đại nội", "hoàng thành", "kinh thành huế",
+    "chợ đông ba", "đông ba", "cầu trường tiền", "trường tiền", "thiên mụ", "ngự bình",
+    "phá tam giang", "tam giang", "lăng cô", "chân mây", "bạch mã", "an vân dương", "vĩnh ninh",
+    "phú hội", "tây lộc", "thuận lộc", "thuận thành", "gia hội", "xuân phú",
+    "an đông", "phú hiệp", "hương sơ", "cồn hến", "vỹ dạ", "vĩ dạ", "lăng khải định", "lăng tự đức",
+    "lăng minh mạng", "phong điền", "quảng điền", "hương trà", "hương thủy", "phú vang", "phú lộc",
+    "nam đông", "a lưới", "sông như ý", "kim long", "an cựu", "quốc học", "hải dương", "hải vân",
+)
+# Pre-2025 provinces (merged in 2025, absent from the package) and everyday names.
+_ELSEWHERE_EXTRA = (
+    "hà giang", "yên bái", "bắc kạn", "vĩnh phúc", "hòa bình", "bắc giang", "hải dương", "thái bình",
+    "nam định", "hà nam", "quảng bình", "quảng nam", "kon tum", "bình định", "phú yên", "ninh thuận",
+    "bình thuận", "đắk nông", "bình phước", "bình dương", "bà rịa", "vũng tàu", "long an",
+    "tiền giang", "bến tre", "trà vinh", "sóc trăng", "hậu giang", "bạc liêu", "kiên giang",
+    "sài gòn", "hcm", "tp.hcm", "tphcm", "hồ chí minh", "biên hòa", "đà lạt", "nha trang", "phú quốc",
+    "quy nhơn", "buôn ma thuột", "pleiku", "hạ long", "cali", "mỹ",
+)
+# Big cities whose wards (2025 list) name the places most often confused with Huế.
+_ELSEWHERE_WARD_PROVINCES = (1, 79, 48)  # Hà Nội, Thành phố Hồ Chí Minh, Đà Nẵng
+_DIVISION_PREFIX = re.compile(r"^(thành phố|tỉnh|phường|xã|đặc khu|thị trấn)\s+")
+
+
+def _place_names(names: Iterable[str]) -> set[str]:
+    """Normalised place names, administrative prefix removed, "A – B" split in two."""
+    out: set[str] = set()
+    for name in names:
+        for part in re.split(r"\s+[–-]\s+", normalize(name)):
+            part = _DIVISION_PREFIX.sub("", part).strip()
+            if part:
+                out.add(part)
+    return out
+
+
+@cache
+def default_gazetteer() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(huế places, places elsewhere)``, built from ``vietnam_provinces`` plus the lists above.
+
+    Stored inside the trained model, so a later package release cannot change
+    what a saved model sees.
+    """
+    from vietnam_provinces import Province, Ward
+
+    hue = _place_names(w.name for w in Ward.iter_by_province(_HUE_PROVINCE_CODE)) | _place_names(_HUE_EXTRA)
+    elsewhere = _place_names(p.name for p in Province.iter_all() if p.code != _HUE_PROVINCE_CODE)
+    elsewhere |= _place_names(_ELSEWHERE_EXTRA)
+    for code in _ELSEWHERE_WARD_PROVINCES:
+        elsewhere |= _place_names(w.name for w in Ward.iter_by_province(code))
+    ambiguous = hue & elsewhere
+    return tuple(sorted(hue - ambiguous)), tuple(sorted(elsewhere - ambiguous))
+
+
+@cache
+def _alternation(names: tuple[str, ...]) -> re.Pattern[str]:
+    # Longest first, so "thừa thiên huế" wins over "thừa thiên"; the look-arounds
+    # keep "mỹ" from matching inside "thẩm mỹ".
+    body = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{body})(?![\w])")
+
+
+# --- features -------------------------------------------------------------------
+
+
+def _field(record: Mapping[str, Any], key: str) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"field {key!r} must be a string, got {type(value).__name__}")
+    return value
+
+
+def post_text(record: Any) -> tuple[str, str]:
+    """``(title, content)`` of a post dict; ``text`` stands for ``content`` when that is absent.
+
+    Raises ValueError for a non-dict or a non-string field; empty or missing
+    fields are empty strings (an empty post still gets a prediction).
+    """
+    if not isinstance(record, Mapping):
+        raise ValueError(f"a post must be a dict, got {type(record).__name__}")
+    content = _field(record, "content") if record.get("content") is not None else _field(record, "text")
+    return _field(record, "title")[:MAX_CHARS], content[:MAX_CHARS]
+
+
+class PostFeatures:
+    """Text -> sparse matrix: word TF-IDF | char TF-IDF | gazetteer indicators.
+
+    Preprocessing happens here rather than inside the vectorizers so that these
+    pickle as plain scikit-learn objects.
+    """
+
+    def __init__(self, *, title_repeat: int = TITLE_REPEAT, gazetteer: bool = True) -> None:
+        self.title_repeat = title_repeat
+        self.gazetteer = gazetteer
+        self.words = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, token_pattern=r"(?u)\b\w+\b",
+                                     min_df=1, dtype=np.float32)
+        self.chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                     max_features=200_000, dtype=np.float32)
+        self.hue_places, self.elsewhere_places = default_gazetteer() if gazetteer else ((), ())
+
+    def _texts(self, records: Sequence[Any]) -> list[str]:
+        texts = []
+        for record in records:
+            title, content = post_text(record)
+            text = " . ".join([title] * self.title_repeat + [content])
+            texts.append(expand_abbreviations(normalize(text)))
+        return texts
+
+    def _places(self, texts: Sequence[str]) -> sp.csr_matrix:
+        hue, elsewhere = _alternation(self.hue_places), _alternation(self.elsewhere_places)
+        rows = []
+        for text in texts:
+            # Huế names are blanked before looking for elsewhere, so "mỹ" in "phường
+            # Mỹ Thượng" is not read as America.
+            h = hue.search(text) is not None
+            e = elsewhere.search(hue.sub(" ", text)) is not None
+            rows.append([h, e, h and not e, e and not h])
+        return sp.csr_matrix(np.asarray(rows, dtype=np.float32).reshape(len(texts), 4))
+
+    def fit_transform(self, records: Sequence[Any]) -> sp.csr_matrix:
+        texts = self._texts(records)
+        blocks = [self.words.fit_transform(texts), self.chars.fit_transform([strip_diacritics(t) for t in texts])]
+        if self.gazetteer:
+            blocks.append(self._places(texts))
+        return sp.hstack(blocks, format="csr")
+
+    def transform(self, records: Sequence[Any]) -> sp.csr_matrix:
+        texts = self._texts(records)
+        blocks = [self.words.transform(texts), self.chars.transform([strip_diacritics(t) for t in texts])]
+        if self.gazetteer:
+            blocks.append(self._places(texts))
+        return sp.hstack(blocks, format="csr")
+
+
+# --- the classifier -------------------------------------------------------------
+
+
