@@ -45,8 +45,9 @@ under ``torch.set_num_threads(1)``. It runs on CUDA when available
 
 **Cost.** ``NLUModel`` picks its fallback threshold from a 5-fold
 cross-validation, so a model is fine-tuned 6 times. For PhoBERT-base on the
-project's ~1,200 examples with the defaults that is minutes on a GPU but on the
-order of an hour on a 2-core CPU; the TF-IDF default remains the right choice
+project's ~1,200 examples with the defaults that should take minutes on a GPU
+but something like an hour on a 2-core CPU (an estimate: no pretrained encoder
+was at hand to measure with); the TF-IDF default remains the right choice
 without a GPU.
 
 **Determinism.** The classification head's initialisation, dropout and batch
@@ -69,7 +70,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 from tqdm.auto import tqdm
 from transformers import (
-    AutoConfig,
     AutoModelForSequenceClassification,
     AutoTokenizer,
     PreTrainedModel,
@@ -89,9 +89,9 @@ _WARMUP_FRACTION = 0.1
 _WEIGHT_DECAY = 0.01
 _MAX_GRAD_NORM = 1.0
 _PREDICT_BATCH = 64
-# PhoBERT's 64k BPE vocabulary is made of segmented words; about a quarter of
-# its entries join syllables with "_". Character-level BPE vocabularies of
-# unsegmented text have next to none.
+# PhoBERT's 64k BPE vocabulary was learnt from segmented text, so many of its
+# entries are multi-syllable words joined by "_"; a vocabulary learnt from
+# unsegmented text has next to none.
 _SEGMENTED_VOCAB_SHARE = 0.05
 
 
@@ -214,13 +214,6 @@ class TransformerIntentClassifier(ClassifierMixin, BaseEstimator):
         device = self._torch_device()
 
         self.tokenizer_ = AutoTokenizer.from_pretrained(source, local_files_only=True)
-        model_type = AutoConfig.from_pretrained(source, local_files_only=True).model_type
-        self.word_segmented_ = (
-            is_word_segmented(self.tokenizer_, model_type, source)
-            if self.word_segmentation is None else self.word_segmentation
-        )
-        prepared = self._prepare(texts)
-
         # fork_rng: seeding must make this fit reproducible without resetting
         # the random state of whoever called us.
         cuda = [device.index or 0] if device.type == "cuda" else []
@@ -236,7 +229,11 @@ class TransformerIntentClassifier(ClassifierMixin, BaseEstimator):
                 ignore_mismatched_sizes=True,
                 local_files_only=True,
             ).to(device)
-            self._train(prepared, targets, device)
+            self.word_segmented_ = (
+                is_word_segmented(self.tokenizer_, self.model_.config.model_type, source)
+                if self.word_segmentation is None else self.word_segmentation
+            )
+            self._train(self._prepare(texts), targets, device)
         self.model_.eval()
         return self
 
