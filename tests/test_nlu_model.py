@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bench.nlu_scale import synthetic
 from nlu.model import FALLBACK_INTENT, ModelFormatError, NLUModel, choose_threshold
-from nlu.training_data import EntitySpan, Example, TrainingData, load_training_data
+from nlu.training_data import TrainingData, load_training_data
 
 SMALL = (Path(__file__).parent / "data" / "nlu_small.yml").read_text(encoding="utf-8")
 
@@ -142,27 +142,6 @@ def test_too_few_examples(data: TrainingData) -> None:
     tiny = TrainingData([e for e in data.examples if e.intent != "greet"][:8] + data.examples[-2:])
     with pytest.raises(ValueError, match="at least"):
         NLUModel().fit(tiny)
-
-
-def synthetic(n_examples: int, n_intents: int, n_entity_types: int, seed: int = 0) -> TrainingData:
-    """Random but learnable data: each intent has its own verbs; each entity type its own names."""
-    rng = random.Random(seed)
-    syllables = ["ba", "co", "da", "em", "gi", "ha", "ke", "la", "mo", "na", "ph", "qu", "ro", "su", "ta", "vi"]
-
-    def word() -> str:
-        return "".join(rng.choice(syllables) for _ in range(2))
-
-    verbs = {f"intent_{i}": [word() for _ in range(3)] for i in range(n_intents)}
-    names = {f"type_{t}": [f"{word()} {word()}" for _ in range(4)] for t in range(n_entity_types)}
-    examples = []
-    for k in range(n_examples):
-        intent = f"intent_{k % n_intents}"
-        entity = f"type_{rng.randrange(n_entity_types)}"
-        name = rng.choice(names[entity])
-        before = f"{rng.choice(verbs[intent])} {word()} {rng.choice(verbs[intent])} cái "
-        text = f"{before}{name} {word()} {k}"
-        examples.append(Example(text, intent, (EntitySpan(len(before), len(before) + len(name), entity, name),)))
-    return TrainingData(examples)
 
 
 def test_trains_on_many_intents_and_entity_types() -> None:
