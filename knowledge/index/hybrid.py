@@ -62,8 +62,10 @@ _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
 INDEX_FORMAT = 1
 
 # Question words and fillers: they say what the citizen wants to know, not which
-# procedure, so they do not count toward confidence (unaccented syllables).
-QUESTION_SYLLABLES = frozenset(
+# procedure, so they do not count toward confidence. A syllable typed with marks is
+# looked up as typed ("sổ" of "sổ đỏ" is content, "sơ" of "hồ sơ" is not); one typed
+# without marks is looked up unaccented.
+QUESTION_WORDS = frozenset(
     """
     a ah a. ak ha hả nhe nhé nha nhá ơi oi ạ da dạ vang vâng u ừ ờ o ô thi thì la là ma mà
     cho em anh chi chị toi tôi minh mình tui tao bac bác co cô chu chú ong ông ba bà con ban bạn
@@ -75,7 +77,7 @@ QUESTION_SYLLABLES = frozenset(
     gom gồm nhu như vay vậy roi rồi nua nữa khi luc lúc bay bây gio giờ thoi thôi
     """.split()
 )
-QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_SYLLABLES)
+QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_WORDS)
 
 # Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
 # unaccented syllables: the level, the foreign element, and the online channel of the same service.
@@ -317,8 +319,8 @@ class KnowledgeIndex:
         terms = analyze(text)
         n = (len(terms.accented) + 1) // 2  # n syllables come first, then their n - 1 pairs
         sylls = list(zip(terms.accented[:n], terms.unaccented[:n]))
-        keep = [plain not in QUESTION_SYLLABLES and not plain.isdigit() and bool(_LATIN.search(plain))
-                for _, plain in sylls]
+        keep = [(acc not in QUESTION_WORDS if acc != plain else plain not in QUESTION_SYLLABLES)
+                and not plain.isdigit() and bool(_LATIN.search(plain)) for acc, plain in sylls]
         content = [_pick(acc, plain) for (acc, plain), k in zip(sylls, keep) if k]
         for i in range(len(sylls) - 1):
             if keep[i] and keep[i + 1]:
