@@ -78,6 +78,11 @@ QUESTION_WORDS = frozenset(
     """.split()
 )
 QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_WORDS)
+# Fillers of phone transcripts and the Huế dialect, recognised only as typed with their
+# marks: unaccented they collide with content ("đó" -> "do" as in "sổ đỏ" -> "so do").
+QUESTION_WORDS |= frozenset(
+    "cái chiếc nớ ni hỉ hè nờ chừ bữa luôn á ấy kia này đó đây nè vô ra hông hổng giùm dùm".split()
+)
 
 # Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
 # unaccented syllables: the level, the foreign element, and the online channel of the same service.
