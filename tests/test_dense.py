@@ -7,6 +7,9 @@ the full-knowledge-base training is measured by hand, not here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +162,7 @@ def test_operator_configured_pretrained_encoder(tmp_path: Path) -> None:
     docs = ["đăng ký khai sinh", "đăng ký kết hôn", "cấp giấy phép xây dựng"]
     retriever = DenseRetriever(encoder).fit(docs)
     assert retriever.dimension == 32 and len(retriever) == 3
+    assert retriever.backend == "torch" and retriever.encoder is not None  # not a StaticEmbedding: torch path
     hits = retriever.search("đăng ký khai sinh", k=3)
     assert hits[0] == (0, pytest.approx(1.0, abs=1e-4))
     retriever.save(tmp_path / "index")
@@ -168,3 +172,69 @@ def test_operator_configured_pretrained_encoder(tmp_path: Path) -> None:
 def test_missing_encoder_directory_fails_clearly(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="modules.json"):
         DenseRetriever(tmp_path / "nowhere")
+
+
+def _torch_embeddings(model_dir: Path, texts: list[str]) -> np.ndarray:
+    """What sentence-transformers itself computes: the model's modules, then L2 normalisation."""
+    import torch
+
+    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    with torch.inference_mode():
+        output = model(model.preprocess(texts))["sentence_embedding"]
+        return torch.nn.functional.normalize(output.float(), p=2, dim=1).numpy()
+
+
+def test_static_encoder_runs_on_numpy_like_torch(model_dir: Path, procedures: list[Procedure]) -> None:
+    retriever = DenseRetriever(model_dir)
+    assert retriever.backend == "numpy" and retriever.encoder is None
+    # Documents, queries with and without diacritics, unknown words, punctuation, and texts with no token at all.
+    texts = [doc_text(p) for p in procedures] + [
+        "dang ky khai sinh",
+        "làm sổ đỏ ở đâu ???",
+        "qwzxv",
+        "",
+        "   ",
+        "thủ tục " * 50,
+    ]
+    expected = _torch_embeddings(model_dir, texts)
+    got = retriever.embed(texts)
+    assert got.dtype == np.float32 and got.flags.c_contiguous and got.shape == (len(texts), 256)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(got, SentenceTransformer(str(model_dir), device="cpu").encode(texts, normalize_embeddings=True), rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(retriever.embed(texts, batch_size=7), got)  # batching changes nothing
+    assert retriever.embed([]).shape == (0, 256)
+    assert not got[texts.index("")].any()  # no token: the zero vector, as EmbeddingBag gives
+
+
+def test_static_encoder_saved_as_pickle_takes_the_torch_path(model_dir: Path, tmp_path: Path) -> None:
+    SentenceTransformer(str(model_dir), device="cpu").save(str(tmp_path / "bin"), safe_serialization=False, create_model_card=False)
+    assert not (tmp_path / "bin" / "model.safetensors").exists()
+    retriever = DenseRetriever(tmp_path / "bin")
+    assert retriever.backend == "torch"
+    texts = ["dang ky khai sinh", "cấp giấy phép xây dựng"]
+    np.testing.assert_allclose(retriever.embed(texts), DenseRetriever(model_dir).embed(texts), rtol=0, atol=1e-6)
+
+
+def test_serving_the_static_encoder_never_imports_torch(
+    retriever: DenseRetriever, model_dir: Path, tmp_path: Path
+) -> None:
+    queries = ["dang ky khai sinh", "cấp giấy phép xây dựng", "thủ tục hải quan mất bao lâu"]
+    retriever.save(tmp_path / "index")
+    script = (
+        "import json, sys; from pathlib import Path; from knowledge.index.dense import DenseRetriever; "
+        f"r = DenseRetriever.load(Path({str(tmp_path / 'index')!r}), Path({str(model_dir)!r})); "
+        f"hits = r.search_many({queries!r}, k=5); "
+        "print(json.dumps({'backend': r.backend, 'hits': hits, "
+        "'torch': sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers', 'transformers'))}))"
+    )
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(repo), os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-c", script], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["backend"] == "numpy"
+    assert report["torch"] == []
+    expected = retriever.search_many(queries, k=5)
+    for got, want in zip(report["hits"], expected, strict=True):
+        assert [doc for doc, _ in got] == [doc for doc, _ in want]
+        assert [score for _, score in got] == pytest.approx([score for _, score in want], abs=1e-5)

@@ -31,6 +31,18 @@ Scores are cosine similarities (embeddings are L2-normalised and the index is
 an inner-product ``faiss.IndexFlatIP``): 1.0 is identical, around 0 unrelated.
 Exact search over a few thousand vectors takes microseconds; an approximate
 index would only add recall loss.
+
+Two ways to run the encoder, chosen from the directory's ``modules.json``:
+
+- a model made of one ``StaticEmbedding`` module (the project's own) is run
+  with numpy: its ``model.safetensors`` (key ``embedding.weight``) is read with
+  ``safetensors.numpy`` and its ``tokenizer.json`` with ``tokenizers``, and a
+  text's vector is the mean of its token rows, L2-normalised: what
+  ``StaticEmbedding`` (an ``EmbeddingBag`` in mean mode) computes, without
+  importing torch, which would take about 600 MB of a serving process for one
+  table look-up and an average;
+- any other model (a pretrained transformer) is run by sentence-transformers on
+  torch, both imported only then.
 """
 
 from __future__ import annotations
@@ -40,15 +52,17 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import faiss
 import numpy as np
-import torch
-from sentence_transformers import SentenceTransformer
 
 from knowledge.records import Procedure
 from nlu.text import normalize
+
+if TYPE_CHECKING:  # torch and sentence-transformers are imported only for encoders that need them
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
 
 __all__ = ["DenseRetriever", "INDEX_FILE", "META_FILE"]
 
@@ -75,15 +89,78 @@ def _encoder_fingerprint(encoder_path: Path) -> str:
     return f"files-{digest.hexdigest()[:16]}"
 
 
+class _StaticEncoder:
+    """A sentence-transformers ``StaticEmbedding`` model run with numpy.
+
+    ``StaticEmbedding`` tokenises with ``encode_batch(texts, add_special_tokens=False)``
+    (no padding), and its ``EmbeddingBag`` averages the rows of the token ids;
+    a text with no token gets the zero vector. :meth:`embed` does the same and
+    then L2-normalises like ``torch.nn.functional.normalize`` (norm clamped at
+    ``1e-12``, so the zero vector stays zero).
+    """
+
+    _NORM_EPS = 1e-12
+
+    def __init__(self, weights: np.ndarray, tokenizer: Tokenizer) -> None:
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self.tokenizer = tokenizer
+        self.tokenizer.no_padding()  # as StaticEmbedding.__init__ does
+        self.dimension = int(self.weights.shape[1])
+
+    @classmethod
+    def from_directory(cls, encoder_path: Path) -> _StaticEncoder | None:
+        """The encoder in ``encoder_path`` if it is a lone ``StaticEmbedding`` saved as safetensors, else ``None``.
+
+        ``None`` sends the caller to the torch path, which loads anything
+        sentence-transformers can: a transformer, a model with pooling or
+        normalisation modules, a ``StaticEmbedding`` saved as
+        ``pytorch_model.bin`` or in model2vec's layout.
+        """
+        modules = json.loads((encoder_path / "modules.json").read_text(encoding="utf-8"))
+        if not isinstance(modules, list) or len(modules) != 1:
+            return None
+        module_type = str(modules[0].get("type", ""))
+        if not (module_type.startswith("sentence_transformers.") and module_type.rsplit(".", 1)[-1] == "StaticEmbedding"):
+            return None
+        module_dir = encoder_path / str(modules[0].get("path", ""))
+        weights_file, tokenizer_file = module_dir / "model.safetensors", module_dir / "tokenizer.json"
+        if not (weights_file.is_file() and tokenizer_file.is_file()):
+            return None
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        weights = load_file(str(weights_file)).get("embedding.weight")
+        if weights is None or weights.ndim != 2:
+            return None
+        return cls(weights, Tokenizer.from_file(str(tokenizer_file)))
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 embeddings, one row per text."""
+        encodings = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(encodings))
+        out = np.zeros((len(encodings), self.dimension), dtype=np.float32)
+        nonempty = lengths > 0
+        if nonempty.any():
+            ids = np.fromiter((i for e in encodings for i in e.ids), dtype=np.int64, count=int(lengths.sum()))
+            starts = (np.cumsum(lengths) - lengths)[nonempty]  # strictly increasing: one per non-empty text
+            sums = np.add.reduceat(self.weights[ids], starts, axis=0)
+            out[nonempty] = sums / lengths[nonempty, None].astype(np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.ascontiguousarray(out / np.maximum(norms, self._NORM_EPS), dtype=np.float32)
+
+
 class DenseRetriever:
     """Nearest-neighbour search over documents embedded by a local sentence encoder.
 
     ``encoder_path`` is a sentence-transformers model directory; it is loaded
-    once, here, on CPU, and kept for every query. ``num_threads`` caps torch's
-    intra-op threads (process-wide, as torch offers no other kind). Leave it at
-    ``None`` to keep torch's default; 1–4 is right for a transformer encoder
-    serving single queries next to a web server, and irrelevant for the static
-    encoder, which does no matrix multiplication worth parallelising.
+    once, here, on CPU, and kept for every query. A lone ``StaticEmbedding``
+    runs on numpy (``backend == "numpy"``, torch is never imported); anything
+    else on sentence-transformers and torch (``backend == "torch"``).
+    ``num_threads`` caps torch's intra-op threads (process-wide, as torch
+    offers no other kind). Leave it at ``None`` to keep torch's default; 1–4 is
+    right for a transformer encoder serving single queries next to a web
+    server. It is ignored for the static encoder, which does no matrix
+    multiplication worth parallelising (and so does not import torch to set it).
 
     Call :meth:`fit` with the document texts, then :meth:`search`. Document
     ids returned are positions in the sequence given to :meth:`fit`.
@@ -96,12 +173,22 @@ class DenseRetriever:
                 f"{self.encoder_path} is not a sentence-transformers model directory (no modules.json); "
                 "train one with training.dense_encoder or copy a pretrained model there"
             )
-        if num_threads is not None:
-            torch.set_num_threads(num_threads)
-        self.encoder = SentenceTransformer(str(self.encoder_path), device="cpu", local_files_only=True)
-        self.encoder.eval()
+        self.encoder: SentenceTransformer | None = None  # the torch path's model
+        self._static = _StaticEncoder.from_directory(self.encoder_path)
+        if self._static is not None:
+            self.backend = "numpy"
+            self.dimension = self._static.dimension
+        else:
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            if num_threads is not None:
+                torch.set_num_threads(num_threads)
+            self.backend = "torch"
+            self.encoder = SentenceTransformer(str(self.encoder_path), device="cpu", local_files_only=True)
+            self.encoder.eval()
+            self.dimension = int(self.encoder.get_embedding_dimension())
         self.encoder_fingerprint = _encoder_fingerprint(self.encoder_path)
-        self.dimension = int(self.encoder.get_embedding_dimension())
         self.index: faiss.IndexFlatIP | None = None
 
     def __len__(self) -> int:
@@ -111,11 +198,20 @@ class DenseRetriever:
     def embed(self, texts: Sequence[str], *, batch_size: int = _ENCODE_BATCH) -> np.ndarray:
         """L2-normalised float32 embeddings, one row per text.
 
-        Runs the model's modules directly rather than through
-        ``SentenceTransformer.encode``: for one short query the bookkeeping of
-        ``encode`` (sorting by length, progress, conversions) costs more than
-        the static encoder itself.
+        The static encoder runs on numpy (see :class:`_StaticEncoder`). Other
+        models run their modules directly rather than through
+        ``SentenceTransformer.encode``, whose bookkeeping (sorting by length,
+        progress, conversions) costs more than a short query.
         """
+        if self._static is not None:
+            if not texts:
+                return np.zeros((0, self.dimension), dtype=np.float32)
+            return np.concatenate(
+                [self._static.embed(texts[start : start + batch_size]) for start in range(0, len(texts), batch_size)]
+            )
+        import torch
+
+        assert self.encoder is not None
         rows: list[torch.Tensor] = []
         with torch.inference_mode():
             for start in range(0, len(texts), batch_size):
