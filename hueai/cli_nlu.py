@@ -25,16 +25,21 @@ def train_nlu_model(
 ) -> Path:
     """Train on ``data_path``, save a versioned model directory and make it current.
 
-    ``unless_current`` skips training when the current model was trained on the same data (set-up).
+    ``unless_current`` skips training when the current model was trained on the same data with the
+    same intent backend (set-up).
     """
+    import hashlib
+
     from nlu.model import NLUModel
     from nlu.training_data import load_training_data
 
     data = load_training_data(data_path)
     assert settings.models_dir is not None
-    if unless_current and out is None and current_matches(settings.models_dir, "nlu", data.content_hash()):
+    # The model's identity: its data and, when one is configured, the encoder it fine-tunes.
+    digest = hashlib.sha256(f"{data.content_hash()}|{settings.nlu_encoder or ''}".encode()).hexdigest()
+    if unless_current and out is None and current_matches(settings.models_dir, "nlu", digest):
         return current(settings.models_dir, "nlu")  # type: ignore[return-value]
-    target = out or new_model_dir(settings.models_dir, "nlu", data.content_hash())
+    target = out or new_model_dir(settings.models_dir, "nlu", digest)
     model = NLUModel(seed=13, intent_backend="tfidf" if settings.nlu_encoder is None else "transformer",
                      encoder_path=settings.nlu_encoder)
     model.fit(data, progress=progress).save(target)
