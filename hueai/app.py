@@ -80,14 +80,7 @@ def create_app(services: Services) -> FastAPI:
             raise HTTPException(422, str(exc))
         KB_SEARCH_SECONDS.observe(time.perf_counter() - started)
         KB_SEARCH_RESULTS.labels("answered" if response.hits else "no_answer").inc()
-        return SearchOut(
-            query=q,
-            results=[SearchResult(**h.__dict__) for h in response.hits],
-            confidence=response.confidence,
-            ambiguous=response.ambiguous,
-            notes=response.notes,
-            reason=response.reason,
-        )
+        return SearchOut(query=q, **response.as_dict())
 
     @app.get("/api/kb/procedures/{code}", response_model=list[Answer])
     def kb_procedure(code: str, facet: Facet | None = None) -> list[Answer]:

@@ -151,7 +151,7 @@ def kb_search(
     except InvalidQuery as exc:
         raise fail(str(exc))
     if as_json:
-        typer.echo(json.dumps(_response_json(response), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
         return
     if not response.hits:
         typer.echo(f"Không tìm thấy thủ tục phù hợp ({response.reason}; độ tin cậy {response.confidence:.2f}).")
@@ -166,20 +166,8 @@ def kb_search(
 
 
 def _search_jsonl(index, k: int) -> None:  # type: ignore[no-untyped-def]
-    if run_jsonl(lambda item: _response_json(index.search(item["text"], k=k))):
+    if run_jsonl(lambda item: index.search(item["text"], k=k).as_dict()):
         raise typer.Exit(2)
-
-
-def _response_json(response) -> dict:  # type: ignore[no-untyped-def]
-    return {
-        "results": [
-            {"code": h.code, "name": h.name, "score": h.score, "level": h.level, "group": h.group}
-            for h in response.hits
-        ],
-        "confidence": round(response.confidence, 4),
-        "ambiguous": response.ambiguous,
-        "notes": response.notes,
-    }
 
 
 @kb_app.command("show")

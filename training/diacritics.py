@@ -38,6 +38,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from knowledge.aliases import AliasTable
+from knowledge.importer import iter_record_files
 from knowledge.parsing import RecordError, read_record_file
 from nlu.text import has_diacritics, load_abbreviations, normalize, strip_diacritics
 from nlu.text.restorer import NgramRestorer, syllable_accuracy
@@ -104,7 +105,8 @@ def domain_corpus(
 
 
 def _read_records(records_dir: Path) -> Iterator[dict[str, object]]:
-    for path in sorted(records_dir.glob("*/*.json")) if records_dir.is_dir() else []:
+    """The readable records under ``records_dir`` (none when it is missing); unreadable ones are skipped."""
+    for path in iter_record_files(records_dir) if records_dir.is_dir() else []:
         try:
             yield read_record_file(path)
         except RecordError:

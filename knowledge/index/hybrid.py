@@ -140,6 +140,19 @@ class SearchResponse:
         """True when the best hit has near ties the user should choose between."""
         return bool(self.hits) and self.hits[0].group is not None
 
+    def as_dict(self) -> dict:
+        """The response as the CLI and the HTTP API return it."""
+        return {
+            "results": [
+                {"code": h.code, "name": h.name, "score": h.score, "level": h.level, "group": h.group}
+                for h in self.hits
+            ],
+            "confidence": round(self.confidence, 4),
+            "ambiguous": self.ambiguous,
+            "notes": self.notes,
+            "reason": self.reason,
+        }
+
 
 def validate_query(text: str) -> str:
     if not isinstance(text, str):
