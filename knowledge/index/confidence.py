@@ -1,8 +1,9 @@
 """Is the best procedure the right one, or should the assistant say it does not know?
 
 A small logistic model over features of the ranking (how much of the question
-the best procedure's name and aliases cover, how strong and how separated the
-best score is, how close the dense encoder puts them). ``training/kb_confidence``
+the best procedure's name and aliases cover and how much of its name the
+question mentions, see :mod:`.coverage`; how strong and how separated the best
+score is; how close the dense encoder puts them). ``training/kb_confidence``
 fits it on the project's calibration questions (``training/data/kb_calibration.jsonl``),
 which include questions about procedures that are not in the base and
 everyday questions that are not about procedures at all. Until it is fitted,
@@ -25,6 +26,8 @@ FEATURES = (
     "dense_cosine",
     "content_terms",
     "alias_matched",
+    "name_vocabulary_coverage",
+    "name_coverage",
 )
 
 

@@ -37,6 +37,7 @@ import numpy as np
 from knowledge.aliases import AliasTable
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel
+from knowledge.index.coverage import CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer, has_diacritics, normalize, strip_diacritics
@@ -58,31 +59,7 @@ FIELD_WEIGHTS = {
 DENSE_WEIGHT = 0.4
 MAX_QUERY_CHARS = 2000
 RESTORER_FILE = "restorer.json.gz"
-_LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
 INDEX_FORMAT = 1
-
-# Question words and fillers: they say what the citizen wants to know, not which
-# procedure, so they do not count toward confidence. A syllable typed with marks is
-# looked up as typed ("sổ" of "sổ đỏ" is content, "sơ" of "hồ sơ" is not); one typed
-# without marks is looked up unaccented.
-QUESTION_WORDS = frozenset(
-    """
-    a ah a. ak ha hả nhe nhé nha nhá ơi oi ạ da dạ vang vâng u ừ ờ o ô thi thì la là ma mà
-    cho em anh chi chị toi tôi minh mình tui tao bac bác co cô chu chú ong ông ba bà con ban bạn
-    hoi hỏi xin vui long lòng giup giúp voi với can cần phai phải muon muốn định dinh
-    lam làm the thế nao nào sao gi gì chi j bao nhieu nhiêu lau lâu may mấy ngay ngày dau đâu
-    o ở mo mô rang răng rua rứa te tê khong không ko duoc được dc co có nhung những cac các
-    giay giấy to tờ ho hồ so sơ thu thủ tuc tục tien tiền phi phí le lệ mat mất het hết
-    nop nộp len lên di đi toi tới den đến qua mang mạng online truc trực tuyen tuyến
-    gom gồm nhu như vay vậy roi rồi nua nữa khi luc lúc bay bây gio giờ thoi thôi
-    """.split()
-)
-QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_WORDS)
-# Fillers of phone transcripts and the Huế dialect, recognised only as typed with their
-# marks: unaccented they collide with content ("đó" -> "do" as in "sổ đỏ" -> "so do").
-QUESTION_WORDS |= frozenset(
-    "cái chiếc nớ ni hỉ hè nờ chừ bữa luôn á ấy kia này đó đây nè vô ra hông hổng giùm dùm".split()
-)
 
 # Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
 # unaccented syllables: the level, the foreign element, and the online channel of the same service.
@@ -172,11 +149,6 @@ def base_name(name: str) -> str:
     return " ".join(_QUALIFIERS.sub(" ", plain).split())
 
 
-def _pick(accented: str, plain: str) -> tuple[str, str]:
-    """A query term in the form it was typed: accented when it carries marks."""
-    return (accented, "accented") if accented != plain else (plain, "unaccented")
-
-
 def _term_set(terms: Terms) -> set[tuple[str, str]]:
     return {(t, "accented") for t in terms.accented} | {(t, "unaccented") for t in terms.unaccented}
 
@@ -222,8 +194,12 @@ class KnowledgeIndex:
         self.confidence = confidence or ConfidenceModel.coverage_rule()
         self.restorer = restorer
         self.meta = meta or {}
-        self._key_terms = [_term_set(analyze(d["key_text"] or "")) for d in docs]
         self._base_names = [base_name(d["name"] or "") for d in docs]
+        self.coverage = CoverageScorer(
+            lexical,
+            [_term_set(analyze(d["key_text"] or "")) for d in docs],
+            [[t for t, _ in content_terms(name) if "_" not in t] for name in self._base_names],
+        )
 
     # -- building -----------------------------------------------------------------
     @classmethod
@@ -302,9 +278,9 @@ class KnowledgeIndex:
             return Ranking(order, fused, notes, {}, any_match=False)
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
-        content = self.content_terms(text)
+        content = content_terms(text)
         features = {
-            **self.coverage_features(content, top),
+            **self.coverage.features(content, top, set(terms.unaccented)),
             # Per content term, not per query term: fillers of a phone transcript
             # ("dạ ờ thì là") must not make a good match look weak.
             "lexical_per_term": float(lexical[top]) / max(len(content), 1),
@@ -323,63 +299,6 @@ class KnowledgeIndex:
             for idx, cosine in dense_hits:
                 fused[idx] += self.dense_weight * max(cosine, 0.0)
         return fused
-
-    def content_terms(self, text: str) -> list[tuple[str, str]]:
-        """The question's content terms as ``(term, form)``: syllables and syllable pairs
-        without question words, fillers and numbers.
-
-        A syllable typed with diacritics is kept accented ("tử" is not "tư" or
-        "từ"); one typed without is kept unaccented, so partly accented teencode
-        ("e mún đk kết hôn") is read word by word. Words in other scripts (a
-        Chinese or Russian phrase mixed in) can never match a Vietnamese record,
-        so they are left out rather than counted as unknown content.
-        """
-        terms = analyze(text)
-        n = (len(terms.accented) + 1) // 2  # n syllables come first, then their n - 1 pairs
-        sylls = list(zip(terms.accented[:n], terms.unaccented[:n]))
-        keep = [(acc not in QUESTION_WORDS if acc != plain else plain not in QUESTION_SYLLABLES)
-                and not plain.isdigit() and bool(_LATIN.search(plain)) for acc, plain in sylls]
-        content = [_pick(acc, plain) for (acc, plain), k in zip(sylls, keep) if k]
-        for i in range(len(sylls) - 1):
-            if keep[i] and keep[i + 1]:
-                (a1, p1), (a2, p2) = sylls[i], sylls[i + 1]
-                content.append(_pick(f"{a1}_{a2}", f"{p1}_{p2}"))
-        return content
-
-    def coverage_features(self, content: Sequence[tuple[str, str]], doc: int) -> dict[str, float]:
-        """How well procedure ``doc`` covers the question's content terms.
-
-        Each term weighs by how rare it is anywhere in the knowledge base (its
-        largest document frequency over all fields), so everyday words of a
-        citizen's story ("ông", "nhà", "mang theo") weigh little, and a term
-        the base never uses ("bóng đá") weighs the most: a question about
-        something absent should not be carried by its common words.
-
-        - ``coverage``: share of the weight found in the name or aliases;
-        - ``coverage_doc``: share found anywhere in the procedure;
-        - ``uncovered_rarity``: the weight of the rarest term the procedure
-          lacks, relative to the largest possible (a specific thing it is not about).
-        """
-        if not content:
-            return {"coverage": 0.0, "coverage_doc": 0.0, "uncovered_rarity": 0.0}
-        key = self._key_terms[doc]
-        fields = tuple(self.lexical.weights)
-        max_rarity = float(np.log(1 + (self.lexical.n_docs + 0.5) / 0.5))
-        total = in_key = in_doc = uncovered = 0.0
-        for term, form in content:
-            weight = self._rarity(term, form)
-            total += weight
-            if (term, form) in key:
-                in_key += weight
-            if any(self.lexical.occurs(term, doc, field, form) for field in fields):
-                in_doc += weight
-            else:
-                uncovered = max(uncovered, weight)
-        return {"coverage": in_key / total, "coverage_doc": in_doc / total, "uncovered_rarity": uncovered / max_rarity}
-
-    def _rarity(self, term: str, form: str) -> float:
-        df = max(self.lexical.document_frequency(term, field, form) for field in self.lexical.weights)
-        return float(np.log(1 + (self.lexical.n_docs - df + 0.5) / (df + 0.5)))
 
     def _grouped_hits(self, order: np.ndarray, fused: np.ndarray) -> list[Hit]:
         """Hits in rank order, near ties (same base name, score within 80%) pulled together."""

@@ -1,0 +1,63 @@
+"""Coverage features: what of a question a procedure accounts for, and what of its name the question names."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.index.analysis import analyze
+from knowledge.index.coverage import content_terms, is_context
+from knowledge.index.hybrid import KnowledgeIndex
+
+
+def terms(text: str) -> set[str]:
+    return {t for t, _ in content_terms(text)}
+
+
+def test_question_words_and_numbers_are_not_content() -> None:
+    assert terms("cho em hỏi làm giấy khai sinh ở đâu 2 ngày") == {"khai", "sinh", "khai_sinh"}
+
+
+def test_marks_decide_between_filler_and_content() -> None:
+    # "hồ sơ" is a question word, "sổ đỏ" is content. Unaccented, "so" is taken for the
+    # question word: the index restores the marks of unaccented questions before this.
+    assert "sổ" in terms("mất sổ đỏ") and "sơ" not in terms("nộp hồ sơ")
+    assert content_terms("mat so do") == [("do", "unaccented")]
+
+
+@pytest.mark.parametrize(("term", "form", "expected"), [
+    ("bà", "accented", True), ("tuần_trước", "accented", True), ("muoi_bon", "unaccented", True),
+    ("phường", "accented", True), ("hộ_chiếu", "accented", False), ("lăm_tuổi", "accented", True), ("khai_tử", "accented", False),
+])
+def test_story_words_are_context(term: str, form: str, expected: bool) -> None:
+    assert is_context(term, form) is expected
+
+
+def _features(index: KnowledgeIndex, question: str, name: str) -> dict[str, float]:
+    doc = next(i for i, d in enumerate(index.docs) if d["name"].lower() == name)
+    return index.coverage.features(content_terms(question), doc, set(analyze(question).unaccented))
+
+
+def test_story_words_cost_little_coverage(kb_index: KnowledgeIndex) -> None:
+    plain = _features(kb_index, "làm hộ chiếu", "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    story = _features(kb_index, "ờ bà nội tui năm ni tám mươi mốt muốn làm hộ chiếu",
+                      "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    off_topic = _features(kb_index, "ờ quán bún bò karaoke đá bóng muốn làm hộ chiếu",
+                          "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
+    assert plain["coverage"] == pytest.approx(1.0)
+    assert story["coverage"] > 2 * off_topic["coverage"]
+
+
+def test_a_qualifier_that_names_other_procedures_lowers_coverage(kb_index: KnowledgeIndex) -> None:
+    name = "cấp lại giấy phép lái xe"
+    same = _features(kb_index, "cấp lại giấy phép lái xe", name)
+    other = _features(kb_index, "cấp giấy phép lái xe quốc tế", name)
+    assert same["name_vocabulary_coverage"] == pytest.approx(1.0)
+    assert other["name_vocabulary_coverage"] < 0.85
+
+
+def test_name_coverage_reads_the_procedure_side(kb_index: KnowledgeIndex) -> None:
+    name = "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"
+    full = _features(kb_index, "cấp hộ chiếu phổ thông ở trong nước", name)
+    part = _features(kb_index, "hộ chiếu", name)
+    assert full["name_coverage"] == pytest.approx(1.0)
+    assert 0 < part["name_coverage"] < full["name_coverage"]
