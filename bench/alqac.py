@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import SHARED, write_result
-from bench.ranking import f2, first_relevant_rank, mrr, recall_at
+from training.ranking_metrics import f2, first_relevant_rank, mrr, recall_at
 from knowledge.index.lexical import FieldedBM25
 
 ALQAC = SHARED / "datasets" / "alqac2023"

@@ -1,4 +1,7 @@
-"""Validate the hand-written retrieval benchmark question set (bench/data/kb_questions.jsonl).
+"""Validate the hand-written retrieval benchmark question sets (bench/data/kb_questions*.jsonl).
+
+``kb_questions.jsonl`` was written while the retriever was built; ``kb_questions_blind.jsonl``
+by a separate writer who saw neither the retriever nor its data (ids ``b001``...).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
 (never copied into the repo); those checks skip only when that folder is absent.
@@ -14,7 +17,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
+QUESTION_SETS = {"kb_questions.jsonl": "q", "kb_questions_blind.jsonl": "b"}  # file -> id prefix
 
 STYLES = {"formal", "colloquial", "no_diacritics", "teencode", "spoken"}
 MIN_QUESTIONS = 220
@@ -24,9 +27,14 @@ MIN_NOT_IN_BASE = 30
 CODE_RE = re.compile(r"^\d+\.\d{6}$")
 
 
+@pytest.fixture(scope="module", params=sorted(QUESTION_SETS))
+def question_set(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def rows(jsonl) -> list[dict]:  # type: ignore[no-untyped-def]
-    return jsonl(QUESTIONS)
+def rows(jsonl, question_set: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    return jsonl(REPO / "bench" / "data" / question_set)
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +51,10 @@ def _words(s: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", _strip(s)).split())
 
 
-def test_schema(rows):
+def test_schema(rows, question_set):
     for r in rows:
         assert set(r) <= {"id", "text", "style", "expected", "note"}, r
-        assert re.fullmatch(r"q\d{3,}", r["id"]), r["id"]
+        assert re.fullmatch(rf"{QUESTION_SETS[question_set]}\d{{3,}}", r["id"]), r["id"]
         assert isinstance(r["text"], str) and r["text"].strip(), r["id"]
         assert r["style"] in STYLES, r
         assert isinstance(r["expected"], list), r["id"]

@@ -87,6 +87,14 @@ def test_training_is_deterministic(
     np.testing.assert_array_equal(first, second)
 
 
+def test_another_alias_table_is_another_model(procedures: list[Procedure], tmp_path: Path) -> None:
+    without = train_dense_encoder(procedures, tmp_path, seed=13, epochs=1, aliases=AliasTable([]), progress=False)
+    with_aliases = train_dense_encoder(procedures, tmp_path, seed=13, epochs=1, aliases=AliasTable.load(),
+                                       progress=False)
+    assert without.name != with_aliases.name
+    assert json.loads((without / METADATA_FILE).read_text(encoding="utf-8"))["pairs_hash"]
+
+
 def test_pairs_cover_every_kind_and_are_seeded(procedures: list[Procedure], aliases: AliasTable) -> None:
     pairs = build_pairs(procedures, aliases=aliases, seed=5)
     assert pairs == build_pairs(procedures, aliases=aliases, seed=5)

@@ -347,7 +347,8 @@ def train_dense_encoder(
 
     Returns the model directory, ``out_dir / "dense-static-v<recipe>-<fingerprint>"``,
     loadable with ``SentenceTransformer(str(path))`` without network. The
-    fingerprint covers the data hash, seed, epochs and recipe, so retraining
+    fingerprint covers the data hash, the generated pairs (so the alias and
+    abbreviation tables), seed, epochs and recipe, so retraining
     the same inputs replaces the same directory (atomically: the model is
     written next to it and renamed into place) and a changed input never
     overwrites an older model.
@@ -367,12 +368,13 @@ def train_dense_encoder(
         raise ValueError("cannot train a dense encoder on zero procedures")
     aliases = AliasTable.load() if aliases is None else aliases
     digest = data_hash(procedures)
-    fingerprint = hashlib.sha256(f"{RECIPE_VERSION}|{digest}|{seed}|{epochs}".encode()).hexdigest()
-    version = f"dense-static-v{RECIPE_VERSION}-{fingerprint[:12]}"
-
     started = time.perf_counter()
     rng = random.Random(seed)
     pairs = build_pairs(procedures, aliases=aliases, seed=seed)
+    # The pairs carry the alias and abbreviation tables' effect: a changed table is a new model.
+    pairs_digest = hashlib.sha256("\n".join(f"{p.doc}\t{p.query}" for p in pairs).encode("utf-8")).hexdigest()
+    fingerprint = hashlib.sha256(f"{RECIPE_VERSION}|{digest}|{pairs_digest}|{seed}|{epochs}".encode()).hexdigest()
+    version = f"dense-static-v{RECIPE_VERSION}-{fingerprint[:12]}"
     shuffled = list(pairs)
     rng.shuffle(shuffled)
     n_heldout = max(1, round(len(shuffled) * _HELDOUT_FRACTION))
@@ -435,6 +437,7 @@ def train_dense_encoder(
         "seed": seed,
         "epochs": epochs,
         "data_hash": digest,
+        "pairs_hash": pairs_digest,
         "procedures": len(procedures),
         "training_pairs": len(train),
         "heldout_pairs": len(heldout),

@@ -1,4 +1,4 @@
-"""Ranking metrics shared by the retrieval benchmarks."""
+"""Ranking metrics, shared by the weight tuning here and the retrieval benchmarks."""
 
 from __future__ import annotations
 
