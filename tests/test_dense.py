@@ -22,7 +22,7 @@ from knowledge.parsing import parse_record, read_record_file
 from knowledge.records import Procedure
 from nlu.text import normalize, strip_diacritics
 from knowledge.index.dense import doc_text
-from training.dense_encoder import METADATA_FILE, build_pairs, data_hash, train_dense_encoder
+from training.dense_encoder import METADATA_FILE, build_pairs, data_hash, pooled_pairs, train_dense_encoder
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared/datasets/tthc-dvcqg/raw"
 SUBSET = 60
@@ -101,6 +101,14 @@ def test_pairs_cover_every_kind_and_are_seeded(procedures: list[Procedure], alia
     assert {"name", "unaccented", "question", "question_unaccented", "dropped"} <= {p.kind for p in pairs}
     assert {p.doc for p in pairs} == set(range(len(procedures)))
     assert all(p.query == normalize(p.query) for p in pairs)
+
+
+def test_pooled_pairs_add_variety_without_duplicates(procedures: list[Procedure], aliases: AliasTable) -> None:
+    one = build_pairs(procedures, aliases=aliases, seed=500)
+    pooled = pooled_pairs(procedures, aliases=aliases, seed=5, draws=3)
+    keys = [(p.query, p.doc) for p in pooled]
+    assert len(keys) == len(set(keys))
+    assert {(p.query, p.doc) for p in one} < set(keys)  # the first draw, and more
 
 
 def test_unaccented_exact_name_is_found(retriever: DenseRetriever, procedures: list[Procedure]) -> None:
