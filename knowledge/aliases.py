@@ -23,9 +23,11 @@ How matching works
 ------------------
 Text is cut into whole words after :func:`nlu.text.normalize` (NFC, one tone
 placement, lower case), so "hoà"/"hòa" and "SỔ ĐỎ"/"sổ đỏ" are the same and "sổ
-đỏ" never matches inside "sổ đỏng". A query word typed **without** marks matches
-the accented word ("so do" and "sổ do" find "sổ đỏ"); a query word typed **with**
-marks must match exactly, so "sơ đồ" does not find "sổ đỏ".
+đỏ" never matches inside "sổ đỏng". A phrase of two or more words typed wholly
+**without** marks matches the accented phrase ("so do" finds "sổ đỏ"); otherwise
+the words must match as typed, so "sơ đồ" does not find "sổ đỏ", and neither
+does "sung" of "bổ sung" find "súng" nor "bao" of "bao nhiêu" find "bão": a
+single bare word is too often another word.
 
 When one matched phrase lies inside a longer matched phrase, only the longer one
 counts: "cắt hộ khẩu" means removing a registration, not the "hộ khẩu" entry, and
@@ -129,7 +131,8 @@ class _PhraseIndex:
 
     Phrases are stored under the tuple of their *unaccented* words, so a query
     typed with or without marks reaches the same bucket with one probe; each
-    candidate is then checked word by word (exact, or query word bare of marks).
+    candidate then matches exactly, or, for a phrase of two or more words typed
+    wholly without marks, by its unaccented words.
     """
 
     def __init__(self) -> None:
@@ -152,10 +155,12 @@ class _PhraseIndex:
             longest = min(self._longest_from.get(first, 0), len(bare) - start)
             for length in range(1, longest + 1):
                 end = start + length
+                # Marks may be left out only by a phrase of 2+ words typed wholly without them
+                # ("so do" for "sổ đỏ"). One bare word is too often another word: "sung" of
+                # "bổ sung" is not "súng", "bao" of "bao nhiêu" is not "bão".
+                loose = length > 1 and all(typed_bare[start:end])
                 for phrase_words, entry in self._phrases.get(bare[start:end], ()):
-                    if all(
-                        typed_bare[i] or words[i] == phrase_words[i - start] for i in range(start, end)
-                    ):
+                    if loose or words[start:end] == phrase_words:
                         found.append(_Match(start, end, entry))
         return [m for m in found if not _inside_longer(m, found)]
 
