@@ -98,7 +98,7 @@ def test_another_alias_table_is_another_model(procedures: list[Procedure], tmp_p
 def test_pairs_cover_every_kind_and_are_seeded(procedures: list[Procedure], aliases: AliasTable) -> None:
     pairs = build_pairs(procedures, aliases=aliases, seed=5)
     assert pairs == build_pairs(procedures, aliases=aliases, seed=5)
-    assert {"name", "unaccented", "question", "question_unaccented", "dropped"} <= {p.kind for p in pairs}
+    assert {"name", "unaccented", "question", "question_unaccented", "dropped", "story"} <= {p.kind for p in pairs}
     assert {p.doc for p in pairs} == set(range(len(procedures)))
     assert all(p.query == normalize(p.query) for p in pairs)
 

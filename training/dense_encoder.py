@@ -72,6 +72,8 @@ __all__ = [
     "RECIPE_VERSION",
     "METADATA_FILE",
     "QUESTION_TEMPLATES",
+    "STORY_ENDINGS",
+    "STORY_OPENINGS",
     "Pair",
     "build_pairs",
     "pooled_pairs",
@@ -81,7 +83,7 @@ __all__ = [
 MODEL_KIND = "static-embedding"
 # Bump when the recipe (pairs, tokenizer, loss, hyper-parameters) changes, so a
 # model trained by an older recipe never shares a directory name with a new one.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3
 METADATA_FILE = "hueai_model.json"
 
 # How citizens ask about a procedure. "{name}" is the normalised procedure name.
@@ -94,6 +96,21 @@ QUESTION_TEMPLATES: tuple[str, ...] = (
     "cho hỏi cách {name}",
 )
 
+# How callers wrap a procedure in their own story on the hotline: a situation before it,
+# a Huế-dialect question after it. Pairs built from them teach the encoder that these
+# words say nothing about which procedure is meant. Measured on the calibration questions,
+# three seeds each: MRR 0.825 -> 0.833 (better on every seed), confidence AUC 0.912 -> 0.915.
+STORY_OPENINGS: tuple[str, ...] = (
+    "dạ cho em hỏi", "ờ nhà tui", "bà cụ nhà tui mới mất tuần trước", "con tui năm ni mười lăm tuổi",
+    "vợ chồng tui mới cưới", "tui ở phường thuận hóa", "ba tui già rồi đi không được", "nhà em ở xã phú vang",
+    "công ty tui", "tui mới mua", "hôm qua tui có lên phường", "năm ngoái nhà tui", "dạ chị ơi", "anh ơi cho hỏi",
+    "mẹ em ở quê", "tụi em mới về huế", "ông nội để lại", "nhà tui làm nông",
+)
+STORY_ENDINGS: tuple[str, ...] = (
+    "ở mô rứa em", "thì làm răng", "mất mấy ngày ạ", "cần giấy tờ chi", "tốn bao nhiêu tiền rứa",
+    "làm online được không", "lên phường hay lên tỉnh", "thì đi mô", "có lâu không em", "nộp ở mô",
+)
+_STORIES_PER_PROCEDURE = 2
 _ALIASES_PER_PROCEDURE = 4
 # Pairs are drawn this many times with different random choices (aliases sampled, words
 # dropped, phrases cut) and pooled. Measured on the calibration questions (hybrid
@@ -202,6 +219,8 @@ def build_pairs(
       alone, "làm sổ đỏ ở đâu" (``alias_question``);
     - every :data:`QUESTION_TEMPLATES` question (``question``); half of them,
       chosen at random, again without diacritics (``question_unaccented``);
+    - two phone-style questions: a :data:`STORY_OPENINGS` situation, the name
+      or one of its colloquial forms, a :data:`STORY_ENDINGS` question (``story``);
     - the name with known phrases abbreviated, "đăng ký" → "dk" (``abbreviation``),
       when the name contains any;
     - two copies of the name with random words dropped (``dropped``) and two
@@ -234,6 +253,10 @@ def build_pairs(
             pairs.append(Pair(question, i, "question"))
             if rng.random() < 0.5:
                 pairs.append(Pair(strip_diacritics(question), i, "question_unaccented"))
+        for _ in range(_STORIES_PER_PROCEDURE):
+            said = rng.choice([name, *(colloquial for _, colloquial in substitutions)])
+            story = f"{rng.choice(STORY_OPENINGS)} {said} {rng.choice(STORY_ENDINGS)}"
+            pairs.append(Pair(story, i, "story"))
         abbreviated = _abbreviate(name, contractions, rng)
         if abbreviated != name:
             pairs.append(Pair(abbreviated, i, "abbreviation"))
