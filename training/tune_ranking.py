@@ -28,7 +28,7 @@ GRID = {
     "agency": (0.1, 0.2, 0.4),
     "documents": (0.3, 0.6, 1.0),
     "steps": (0.3, 0.6, 1.0),
-    "dense": (0.2, 0.3, 0.4, 0.5, 0.6),
+    "dense": (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8),
 }
 MIN_GAIN = 0.004  # in MRR + recall@5: smaller gains are noise on a few hundred questions
 
