@@ -42,6 +42,7 @@ from knowledge.store import load_procedures
 from nlu.text import NgramRestorer
 from training.diacritics import domain_corpus
 from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
+from training.kb_reranker import fit_reranker
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
 BLIND_QUESTIONS = REPO / "bench" / "data" / "kb_questions_blind.jsonl"
@@ -205,7 +206,9 @@ def main() -> None:
         calibration = load_calibration() if CALIBRATION.is_file() else None
         for name, config in configs.items():
             if calibration:
+                config["index"].reranker = fit_reranker(config["index"], calibration)
                 config["index"].confidence = fit_confidence(config["index"], calibration)
+                config["reranker"] = config["index"].reranker.fitted_on
             config["confidence_model"] = config["index"].confidence.to_json()
             config["accuracy"] = evaluate(config["index"], questions)
             config["accuracy_blind"] = evaluate(config["index"], question_sets["blind"])

@@ -58,10 +58,12 @@ class Services:
         return train_dense_encoder(procedures, self.settings.encoder_dir, aliases=self.aliases, progress=True)
 
     def rebuild_index(self) -> KnowledgeIndex:
-        """Build the retrieval index from the database, fit its confidence model, save it where serving loads it."""
+        """Build the retrieval index from the database, fit its reranker and confidence model, save it where
+        serving loads it."""
         from nlu.text import NgramRestorer
         from training.diacritics import domain_corpus
         from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
+        from training.kb_reranker import fit_reranker
 
         started = time.perf_counter()
         procedures = load_procedures(self.db)
@@ -69,9 +71,12 @@ class Services:
         index = KnowledgeIndex.build(procedures, self.aliases, encoder_path=self.train_encoder(procedures),
                                      restorer=restorer)
         if procedures and CALIBRATION.is_file():
-            index.confidence = fit_confidence(index, load_calibration())
+            calibration = load_calibration()
+            index.reranker = fit_reranker(index, calibration)  # first: confidence reads the reranked top
+            index.confidence = fit_confidence(index, calibration)
         index.save(self.settings.index_dir)
         self.__dict__["index"] = index
         log.info("kb.index.built", procedures=len(procedures), seconds=round(time.perf_counter() - started, 2),
-                 dense=index.dense is not None, confidence=index.confidence.fitted_on)
+                 dense=index.dense is not None, confidence=index.confidence.fitted_on,
+                 reranker=index.reranker.fitted_on["cv"] if index.reranker is not None else None)
         return index

@@ -68,6 +68,35 @@ def kb_index(kb_db: Database):
     return KnowledgeIndex.build(load_procedures(kb_db), AliasTable.load())
 
 
+# Labelled questions for fitting the index's models in tests (reranker, confidence).
+ANSWERABLE = [
+    ("đăng ký khai sinh cho con", ["1.001193"]),
+    ("dang ky thuong tru", ["1.004222"]),
+    ("đăng ký kết hôn có yếu tố nước ngoài", ["2.000806"]),
+    ("thủ tục đăng ký khai tử", ["1.000656"]),
+    ("đăng ký tạm trú", ["1.004194"]),
+    ("cấp lại thẻ căn cước", ["1.014064", "2.001194"]),
+    ("chứng thực bản sao từ bản chính", ["2.000815"]),
+    ("xác nhận tình trạng hôn nhân", ["1.004873"]),
+]
+UNANSWERABLE = [
+    "tối nay đá bóng mấy giờ",
+    "giá vàng hôm nay bao nhiêu",
+    "quán bún bò nào ngon ở huế",
+    "xe buýt số 12 chạy mấy giờ",
+    "thời tiết ngày mai có mưa không",
+    "em là người thật hả",
+    "mua sim số đẹp ở đâu",
+    "cho tôi số điện thoại taxi",
+]
+
+
+@pytest.fixture(scope="session")
+def kb_labelled_questions() -> list[dict]:
+    """A few questions labelled with the procedures that answer them ([] for none), to fit index models on."""
+    return [{"text": t, "expected": e} for t, e in ANSWERABLE] + [{"text": t, "expected": []} for t in UNANSWERABLE]
+
+
 def read_jsonl(path: Path) -> list[dict]:
     """The objects of a JSON Lines data file of the repository; a broken line fails the test with its number."""
     rows = []

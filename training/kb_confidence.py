@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
 
 from knowledge.index.confidence import FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
@@ -37,34 +37,51 @@ def load_calibration(path: Path = CALIBRATION) -> list[dict]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> ConfidenceModel:
-    features, labels, answerable = [], [], []
-    for q in questions:
-        response = index.search(q["text"], k=5, gate=False)
-        found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.hits)
-        features.append([response.features.get(name, 0.0) for name in FEATURES])
-        labels.append(int(found))
-        answerable.append(bool(q["expected"]))
-    x, y, has_answer = np.asarray(features), np.asarray(labels), np.asarray(answerable)
+def fit_logistic(rows: list[dict[str, float]], labels: list[int], names: tuple[str, ...], *, seed: int = 13,
+                 balanced: bool = False, groups: list[int] | None = None) -> tuple[dict, np.ndarray]:
+    """Fit a logistic regression on standardised ``rows``; return :class:`LogisticModel` fields and
+    5-fold held-out probabilities (folds keep each of ``groups`` together when given)."""
+    x = np.asarray([[row.get(name, 0.0) for name in names] for row in rows], dtype=float)
+    y = np.asarray(labels)
     means, scales = x.mean(axis=0), x.std(axis=0)
     scales[scales == 0] = 1.0
     z = (x - means) / scales
-    model = LogisticRegression(C=1.0, class_weight="balanced", random_state=seed)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    held_out = cross_val_predict(model, z, y, cv=folds, method="predict_proba")[:, 1]
+    model = LogisticRegression(C=1.0, class_weight="balanced" if balanced else None, max_iter=2000,
+                               random_state=seed)
+    folds = GroupKFold(n_splits=5) if groups is not None else StratifiedKFold(n_splits=5, shuffle=True,
+                                                                              random_state=seed)
+    held_out = cross_val_predict(model, z, y, cv=folds, groups=groups, method="predict_proba")[:, 1]
     model.fit(z, y)
-    threshold = _best_threshold(held_out, y, has_answer)
-    digest = hashlib.sha256(json.dumps([q["text"] for q in questions], ensure_ascii=False).encode()).hexdigest()
+    fields = {
+        "weights": {name: float(w) for name, w in zip(names, model.coef_[0])},
+        "bias": float(model.intercept_[0]),
+        "means": {name: float(m) for name, m in zip(names, means)},
+        "scales": {name: float(s) for name, s in zip(names, scales)},
+    }
+    return fields, held_out
+
+
+def questions_digest(questions: list[dict]) -> str:
+    return hashlib.sha256(json.dumps([q["text"] for q in questions], ensure_ascii=False).encode()).hexdigest()
+
+
+def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> ConfidenceModel:
+    rows, labels, answerable = [], [], []
+    for q in questions:
+        response = index.search(q["text"], k=5, gate=False)
+        found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.hits)
+        rows.append(response.features)
+        labels.append(int(found))
+        answerable.append(bool(q["expected"]))
+    y, has_answer = np.asarray(labels), np.asarray(answerable)
+    fields, held_out = fit_logistic(rows, labels, FEATURES, seed=seed, balanced=True)
     return ConfidenceModel(
-        weights={name: float(w) for name, w in zip(FEATURES, model.coef_[0])},
-        bias=float(model.intercept_[0]),
-        means={name: float(m) for name, m in zip(FEATURES, means)},
-        scales={name: float(s) for name, s in zip(FEATURES, scales)},
-        threshold=threshold,
+        **fields,
+        threshold=_best_threshold(held_out, y, has_answer),
         fitted_on={
             "questions": len(questions),
             "positives": int(y.sum()),
-            "data_sha256": digest,
+            "data_sha256": questions_digest(questions),
             "cv_auc": round(float(roc_auc_score(y, held_out)), 4) if 0 < y.sum() < len(y) else None,
             "seed": seed,
         },

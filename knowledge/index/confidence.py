@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Self
 
 FEATURES = (
     "coverage",
@@ -32,19 +33,20 @@ FEATURES = (
 
 
 @dataclass
-class ConfidenceModel:
-    """``probability = sigmoid(bias + sum(weight * (feature - mean) / scale))``; confident above ``threshold``."""
+class LogisticModel:
+    """``probability = sigmoid(bias + sum(weight * (feature - mean) / scale))`` over named features.
+
+    Fitted by scikit-learn's ``LogisticRegression`` on standardised features
+    (:func:`training.kb_confidence.fit_logistic`), evaluated here with plain
+    Python: a dozen multiplications need neither numpy nor scikit-learn at
+    serving time, and the JSON form is readable.
+    """
 
     weights: dict[str, float]
     bias: float
     means: dict[str, float] = field(default_factory=dict)
     scales: dict[str, float] = field(default_factory=dict)
-    threshold: float = 0.5
     fitted_on: dict = field(default_factory=dict)  # what it was fitted on, and how well it did
-
-    @classmethod
-    def coverage_rule(cls) -> "ConfidenceModel":
-        return cls(weights={"coverage": 10.0}, bias=-5.0)
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.bias
@@ -53,9 +55,19 @@ class ConfidenceModel:
         return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
     def to_json(self) -> dict:
-        return {"weights": self.weights, "bias": self.bias, "means": self.means, "scales": self.scales,
-                "threshold": self.threshold, "fitted_on": self.fitted_on}
+        return asdict(self)
 
     @classmethod
-    def from_json(cls, data: Mapping) -> "ConfidenceModel":
+    def from_json(cls, data: Mapping) -> Self:
         return cls(**data)
+
+
+@dataclass
+class ConfidenceModel(LogisticModel):
+    """A :class:`LogisticModel` over :data:`FEATURES`; confident above ``threshold``."""
+
+    threshold: float = 0.5
+
+    @classmethod
+    def coverage_rule(cls) -> "ConfidenceModel":
+        return cls(weights={"coverage": 10.0}, bias=-5.0)

@@ -13,12 +13,15 @@ How a question is answered:
    procedure; a dense encoder (when built) scores the nearest ones; the two are
    fused as a weighted sum of the lexical score scaled to the best one and the
    cosine similarity.
-3. Confidence: a small logistic model (:mod:`.confidence`) over features of the
+3. A reranker (a logistic model fitted on the calibration questions by
+   :mod:`training.kb_reranker`) reorders the first ten by their field scores,
+   dense cosine and coverage of the question (:mod:`.coverage`).
+4. Confidence: a small logistic model (:mod:`.confidence`) over features of the
    ranking, chiefly how much of the question's content (IDF-weighted syllables
-   that are not question words) the best procedure's name and aliases cover.
-   Below its threshold the response has no hits, so the assistant can say it
-   does not know instead of answering the wrong procedure.
-4. Near ties: hits whose names differ only by level ("cấp tỉnh"/"cấp xã") or by
+   that are not question words or story words) the best procedure's name and
+   aliases cover. Below its threshold the response has no hits, so the
+   assistant can say it does not know instead of answering the wrong procedure.
+5. Near ties: hits whose names differ only by level ("cấp tỉnh"/"cấp xã") or by
    "có yếu tố nước ngoài" are grouped, so the dialogue can ask which is meant.
 """
 
@@ -36,7 +39,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.index.analysis import Terms, analyze, syllables
-from knowledge.index.confidence import ConfidenceModel
+from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
@@ -58,6 +61,8 @@ FIELD_WEIGHTS = {
     "steps": 0.6,
 }
 DENSE_WEIGHT = 0.6
+# The reranker reorders the first RERANK_DEPTH procedures of the fused ranking.
+RERANK_DEPTH = 10
 MAX_QUERY_CHARS = 2000
 RESTORER_FILE = "restorer.json.gz"
 INDEX_FORMAT = 1
@@ -73,12 +78,25 @@ _QUALIFIERS = re.compile(
 
 
 @dataclass
+class Candidates:
+    """The first procedures of the fused ranking and what the reranker reads about them."""
+
+    docs: np.ndarray  # document indexes, in fused order
+    fused: np.ndarray  # fused score per document (all of them)
+    field_scores: dict[str, np.ndarray]  # unweighted BM25 per field, per document
+    dense: dict[int, float]  # cosine of the documents the dense retriever returned
+    content: list[tuple[str, str]]  # the question's content terms
+    query_syllables: set[str]  # unaccented, alias-expanded
+
+
+@dataclass
 class Ranking:
     order: np.ndarray  # document indexes, best first
     fused: np.ndarray  # fused score per document
     notes: list[str]
     features: dict[str, float]  # of the best document, for the confidence model
     any_match: bool
+    candidates: Candidates | None = None  # for fitting the reranker
 
 
 class InvalidQuery(ValueError):
@@ -184,6 +202,7 @@ class KnowledgeIndex:
         dense: "DenseRetriever | None" = None,
         dense_weight: float = DENSE_WEIGHT,
         confidence: ConfidenceModel | None = None,
+        reranker: LogisticModel | None = None,
         restorer: NgramRestorer | None = None,
         meta: dict | None = None,
     ) -> None:
@@ -193,6 +212,7 @@ class KnowledgeIndex:
         self.dense = dense
         self.dense_weight = dense_weight if dense is not None else 0.0
         self.confidence = confidence or ConfidenceModel.coverage_rule()
+        self.reranker = reranker  # None: the fused order stands
         self.restorer = restorer
         self.meta = meta or {}
         self._base_names = [base_name(d["name"] or "") for d in docs]
@@ -270,34 +290,54 @@ class KnowledgeIndex:
             text = self.restorer.predict(text)
         matched = self.aliases.official_for_query(text)
         terms = analyze(" ; ".join([text, *(a.official for a in matched)]))
-        lexical = self.lexical.scores(terms)
-        dense_hits = self.dense.search(normalize(text), k=50) if self.dense is not None else []
-        fused = self._fuse(lexical, dense_hits)
+        field_scores = self.lexical.field_scores(terms) if terms.unaccented else {}
+        lexical = self.lexical.combine(field_scores)
+        dense = dict(self.dense.search(normalize(text), k=50)) if self.dense is not None else {}
+        fused = self._fuse(lexical, dense)
         order = np.argsort(-fused, kind="stable")
         notes = [a.note for a in matched if a.note]
         if not len(order) or fused[order[0]] <= 0:
             return Ranking(order, fused, notes, {}, any_match=False)
+        content = content_terms(text)
+        candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, content, set(terms.unaccented))
+        if self.reranker is not None:
+            head = self.candidate_features(candidates)
+            scores = np.array([self.reranker.probability(features) for features in head])
+            order = np.concatenate([candidates.docs[np.argsort(-scores, kind="stable")], order[RERANK_DEPTH:]])
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
-        content = content_terms(text)
         features = {
-            **self.coverage.features(content, top, set(terms.unaccented)),
+            **self.coverage.features(content, top, candidates.query_syllables),
             # Per content term, not per query term: fillers of a phone transcript
             # ("dạ ờ thì là") must not make a good match look weak.
             "lexical_per_term": float(lexical[top]) / max(len(content), 1),
             "margin": (float(fused[top]) - second) / float(fused[top]),
-            "dense_cosine": next((cos for idx, cos in dense_hits if idx == top), 0.0),
+            "dense_cosine": dense.get(top, 0.0),
             "content_terms": float(np.log1p(len(content))),
             "alias_matched": float(bool(matched)),
         }
-        return Ranking(order, fused, notes, features, any_match=True)
+        return Ranking(order, fused, notes, features, any_match=True, candidates=candidates)
 
-    def _fuse(self, lexical: np.ndarray, dense_hits: list[tuple[int, float]]) -> np.ndarray:
+    def candidate_features(self, candidates: "Candidates") -> list[dict[str, float]]:
+        """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order."""
+        best = float(candidates.fused[candidates.docs[0]]) or 1.0
+        return [
+            {
+                "fused_rank": float(rank),
+                "fused": float(candidates.fused[doc]) / best,
+                "dense_cosine": candidates.dense.get(int(doc), 0.0),
+                **{f"bm25_{name}": float(scores[doc]) for name, scores in candidates.field_scores.items()},
+                **self.coverage.features(candidates.content, int(doc), candidates.query_syllables),
+            }
+            for rank, doc in enumerate(candidates.docs)
+        ]
+
+    def _fuse(self, lexical: np.ndarray, dense: dict[int, float]) -> np.ndarray:
         top = float(lexical.max()) if lexical.size else 0.0
         fused = lexical / top if top > 0 else lexical.copy()
-        if dense_hits and self.dense_weight > 0:
+        if dense and self.dense_weight > 0:
             fused = (1 - self.dense_weight) * fused
-            for idx, cosine in dense_hits:
+            for idx, cosine in dense.items():
                 fused[idx] += self.dense_weight * max(cosine, 0.0)
         return fused
 
@@ -332,6 +372,7 @@ class KnowledgeIndex:
             "meta": self.meta,
             "dense_weight": self.dense_weight,
             "confidence": self.confidence.to_json(),
+            "reranker": self.reranker.to_json() if self.reranker is not None else None,
             "docs": self.docs,
         }
         (directory / "index.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
@@ -354,6 +395,7 @@ class KnowledgeIndex:
             dense=dense,
             dense_weight=payload["dense_weight"],
             confidence=ConfidenceModel.from_json(payload["confidence"]),
+            reranker=LogisticModel.from_json(payload["reranker"]) if payload.get("reranker") else None,
             restorer=NgramRestorer.load(directory / RESTORER_FILE) if (directory / RESTORER_FILE).is_file() else None,
             meta=payload["meta"],
         )

@@ -58,10 +58,14 @@ class FieldedBM25:
 
     def scores(self, query: str | Terms) -> np.ndarray:
         terms = analyze(query) if isinstance(query, str) else query
-        total = np.zeros(self.n_docs, dtype=np.float32)
         if not terms.unaccented:
-            return total
-        for field, scores in self.field_scores(terms).items():
+            return np.zeros(self.n_docs, dtype=np.float32)
+        return self.combine(self.field_scores(terms))
+
+    def combine(self, field_scores: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The field-weighted sum of :meth:`field_scores`: one score per document."""
+        total = np.zeros(self.n_docs, dtype=np.float32)
+        for field, scores in field_scores.items():
             total += self.weights[field] * scores
         return total
 

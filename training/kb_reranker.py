@@ -1,0 +1,78 @@
+"""Fit the knowledge index's reranker on the project's calibration questions.
+
+>>> index.reranker = fit_reranker(index, load_calibration())   # before fit_confidence
+
+For each answerable calibration question, the first
+:data:`~knowledge.index.hybrid.RERANK_DEPTH` procedures of the fused ranking
+become examples: their features (rank and score in the fused order, dense
+cosine, BM25 per field, coverage of the question) labelled by whether the
+procedure answers the question. A logistic regression learns which of them
+tell a right procedure from its neighbours; the index then orders those first
+ten by its probability. Measured on the calibration questions, folds keeping a
+question's candidates together: MRR 0.836 -> 0.849, recall@1 0.736 -> 0.757.
+
+Fit it before the confidence model: the confidence features are read from the
+procedure the reranker puts first.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from knowledge.index.confidence import LogisticModel
+from knowledge.index.hybrid import KnowledgeIndex
+from training.kb_confidence import fit_logistic, questions_digest
+from training.ranking_metrics import first_relevant_rank, mrr, recall_at
+
+
+def fit_reranker(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> LogisticModel:
+    """A reranker for ``index`` fitted on the answerable ``questions`` (``index.reranker`` is left as it was)."""
+    kept, index.reranker = index.reranker, None  # features of the fused order, not of an older reranker's
+    rows: list[dict[str, float]] = []
+    labels: list[int] = []
+    groups: list[int] = []
+    codes: list[list[str]] = []
+    answerable = [q for q in questions if q["expected"]]
+    try:
+        for number, q in enumerate(answerable):
+            ranking = index.rank(q["text"])
+            if ranking.candidates is None:
+                codes.append([])
+                continue
+            docs = ranking.candidates.docs
+            rows.extend(index.candidate_features(ranking.candidates))
+            labels.extend(int(index.docs[int(d)]["code"] in q["expected"]) for d in docs)
+            groups.extend([number] * len(docs))
+            codes.append([index.docs[int(d)]["code"] for d in docs])
+    finally:
+        index.reranker = kept
+    if not rows or len(set(labels)) < 2:
+        raise ValueError("the reranker needs answerable questions whose first candidates include right and wrong ones")
+    names = tuple(rows[0])
+    fields, held_out = fit_logistic(rows, labels, names, seed=seed, groups=groups)
+    return LogisticModel(
+        **fields,
+        fitted_on={
+            "questions": len(answerable),
+            "candidates": len(rows),
+            "data_sha256": questions_digest(answerable),
+            "cv": _cross_validated(answerable, codes, np.asarray(groups), held_out),
+            "seed": seed,
+        },
+    )
+
+
+def _cross_validated(questions: list[dict], codes: list[list[str]], groups: np.ndarray,
+                     held_out: np.ndarray) -> dict[str, float]:
+    """MRR and recall@1/@5 of the fused order against the held-out reranked order."""
+    before, after = [], []
+    for number, (q, candidates) in enumerate(zip(questions, codes)):
+        scores = held_out[groups == number]
+        reranked = [candidates[i] for i in np.argsort(-scores, kind="stable")] if len(scores) else []
+        before.append(first_relevant_rank(candidates, q["expected"]))
+        after.append(first_relevant_rank(reranked, q["expected"]))
+    return {
+        "mrr_fused": round(mrr(before), 4), "mrr_reranked": round(mrr(after), 4),
+        "recall@1_fused": round(recall_at(before, 1), 4), "recall@1_reranked": round(recall_at(after, 1), 4),
+        "recall@5_fused": round(recall_at(before, 5), 4), "recall@5_reranked": round(recall_at(after, 5), 4),
+    }
