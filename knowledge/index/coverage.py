@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
@@ -70,6 +71,7 @@ CONTEXT_WEIGHT = 0.5
 
 _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
 Term = tuple[str, str]  # (term, "accented" | "unaccented")
+_TERM_CACHE = 100_000  # terms; a few MB at most
 
 
 def _pick(accented: str, plain: str) -> Term:
@@ -127,13 +129,16 @@ class CoverageScorer:
         self.key_terms = key_terms
         self.name_terms = name_terms
         self.max_rarity = float(np.log(1 + (lexical.n_docs + 0.5) / 0.5))
+        # Per-term facts of the base, asked for each of the reranker's ten candidates: cached.
+        self.rarity = lru_cache(maxsize=_TERM_CACHE)(self._rarity)
+        self.names_procedures = lru_cache(maxsize=_TERM_CACHE)(self._names_procedures)
 
-    def rarity(self, term: str, form: str) -> float:
+    def _rarity(self, term: str, form: str) -> float:
         """BM25 idf of ``term`` by its largest document frequency over all fields."""
         df = max(self.lexical.document_frequency(term, field, form) for field in self.lexical.weights)
         return float(np.log(1 + (self.lexical.n_docs - df + 0.5) / (df + 0.5)))
 
-    def names_procedures(self, term: str, form: str) -> bool:
+    def _names_procedures(self, term: str, form: str) -> bool:
         """Whether ``term`` occurs in some procedure's name or aliases: a word that tells procedures apart."""
         return any(self.lexical.document_frequency(term, field, form) for field in ("name", "aliases"))
 
@@ -162,7 +167,7 @@ class CoverageScorer:
         fields = tuple(self.lexical.weights)
         total = in_key = in_doc = uncovered = vocab_total = vocab_in_key = 0.0
         for term, form in content:
-            weight = (0.0) if is_context(term, form) else self.rarity(term, form)
+            weight = CONTEXT_WEIGHT if is_context(term, form) else self.rarity(term, form)
             total += weight
             found_in_key = (term, form) in key
             in_key += weight * found_in_key
