@@ -107,7 +107,7 @@ class InvalidQuery(ValueError):
 class Hit:
     code: str
     name: str
-    score: float
+    score: float  # the fused lexical + dense score; hits come in the reranker's order, which may differ
     level: str | None = None
     group: int | None = None  # hits sharing a group id are near ties
 
