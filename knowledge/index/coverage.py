@@ -72,6 +72,8 @@ CONTEXT_WEIGHT = 0.5
 _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
 Term = tuple[str, str]  # (term, "accented" | "unaccented")
 _TERM_CACHE = 100_000  # terms; a few MB at most
+#: What :meth:`CoverageScorer.features` returns.
+COVERAGE_FEATURES = ("coverage", "coverage_doc", "uncovered_rarity", "name_vocabulary_coverage", "name_coverage")
 
 
 def _pick(accented: str, plain: str) -> Term:
@@ -161,8 +163,7 @@ class CoverageScorer:
           alias-expanded) that the question mentions.
         """
         if not content:
-            return dict.fromkeys(
-                ("coverage", "coverage_doc", "uncovered_rarity", "name_vocabulary_coverage", "name_coverage"), 0.0)
+            return dict.fromkeys(COVERAGE_FEATURES, 0.0)
         key = self.key_terms[doc]
         fields = tuple(self.lexical.weights)
         total = in_key = in_doc = uncovered = vocab_total = vocab_in_key = 0.0

@@ -40,7 +40,7 @@ import numpy as np
 from knowledge.aliases import AliasTable
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
-from knowledge.index.coverage import CoverageScorer, content_terms
+from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer, has_diacritics, normalize, strip_diacritics
@@ -300,14 +300,18 @@ class KnowledgeIndex:
             return Ranking(order, fused, notes, {}, any_match=False)
         content = content_terms(text)
         candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, content, set(terms.unaccented))
+        top_features = None  # the reranker's features of the procedure it puts first
         if self.reranker is not None:
             head = self.candidate_features(candidates)
-            scores = np.array([self.reranker.probability(features) for features in head])
-            order = np.concatenate([candidates.docs[np.argsort(-scores, kind="stable")], order[RERANK_DEPTH:]])
+            reranked = np.argsort(-np.array([self.reranker.probability(f) for f in head]), kind="stable")
+            order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
+            top_features = head[int(reranked[0])]
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
+        coverage = ({name: top_features[name] for name in COVERAGE_FEATURES} if top_features is not None
+                    else self.coverage.features(content, top, candidates.query_syllables))
         features = {
-            **self.coverage.features(content, top, candidates.query_syllables),
+            **coverage,
             # Per content term, not per query term: fillers of a phone transcript
             # ("dạ ờ thì là") must not make a good match look weak.
             "lexical_per_term": float(lexical[top]) / max(len(content), 1),
