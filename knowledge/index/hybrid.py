@@ -323,17 +323,33 @@ class KnowledgeIndex:
         return Ranking(order, fused, notes, features, any_match=True, candidates=candidates)
 
     def candidate_features(self, candidates: "Candidates") -> list[dict[str, float]]:
-        """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order."""
+        """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order.
+
+        Each evidence (dense cosine, BM25 per field, coverage) comes twice: as it
+        is, and as the gap to the best of the ten (``<name>_gap``). A linear model
+        cannot compare candidates with each other; the gaps let it: a name BM25 of
+        8 is strong for one question and the weakest of ten for another. Measured
+        on the calibration questions (5-fold, a question's candidates kept
+        together): recall@1 0.755 -> 0.789, MRR 0.848 -> 0.870.
+        """
         best = float(candidates.fused[candidates.docs[0]]) or 1.0
-        return [
+        evidence = [
             {
-                "fused_rank": float(rank),
-                "fused": float(candidates.fused[doc]) / best,
                 "dense_cosine": candidates.dense.get(int(doc), 0.0),
                 **{f"bm25_{name}": float(scores[doc]) for name, scores in candidates.field_scores.items()},
                 **self.coverage.features(candidates.content, int(doc), candidates.query_syllables),
             }
-            for rank, doc in enumerate(candidates.docs)
+            for doc in candidates.docs
+        ]
+        strongest = {name: max(row[name] for row in evidence) for name in evidence[0]} if evidence else {}
+        return [
+            {
+                "fused_rank": float(rank),
+                "fused": float(candidates.fused[doc]) / best,
+                **row,
+                **{f"{name}_gap": strongest[name] - value for name, value in row.items()},
+            }
+            for rank, (doc, row) in enumerate(zip(candidates.docs, evidence))
         ]
 
     def _fuse(self, lexical: np.ndarray, dense: dict[int, float]) -> np.ndarray:
