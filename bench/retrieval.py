@@ -52,6 +52,7 @@ BLIND_QUESTIONS = REPO / "bench" / "data" / "kb_questions_blind.jsonl"
 THRESHOLD_SWEEP = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 # Targets of issue 2, shown next to the served configuration's 95% intervals.
 TARGETS = {"rank R@1": 0.70, "rank R@5": 0.90, "e2e R@5": 0.90, "correct no-answer": 0.80}
+UNANSWERABLE_METRICS = ("correct no-answer", "unanswerable offered")
 
 
 def load_questions(path: Path = QUESTIONS) -> list[dict]:
@@ -64,14 +65,20 @@ def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
     per_style_ungated: dict[str, list[int | None]] = defaultdict(list)
     gated: list[int | None] = []
     ungated: list[int | None] = []
+    offered: list[int | None] = []  # answered, or offered as suggestions
+    unanswerable_offered: list[bool] = []
     scored = []  # (question, rank without the gate, confidence)
     for q in questions:
         response = index.search(q["text"], k=k, gate=False)
         rank = first_relevant_rank([h.code for h in response.hits], q["expected"]) if q["expected"] else None
         scored.append((q, rank, response.confidence))
+        decision = index.confidence.decide(response.confidence)
+        if not q["expected"]:
+            unanswerable_offered.append(decision == "suggest")
         if q["expected"]:
             ungated.append(rank)
             gated.append(rank if response.confident else None)
+            offered.append(rank if decision != "none" else None)
             per_style[q["style"]].append(rank if response.confident else None)
             per_style_ungated[q["style"]].append(rank)
     unanswerable = [c for q, _, c in scored if not q["expected"]]
@@ -88,6 +95,8 @@ def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
         "rank R@5": [r is not None and r <= 5 for r in ungated],
         "e2e R@5": [r is not None and r <= 5 for r in gated],
         "correct no-answer": [c < threshold for c in unanswerable],
+        "R@5 answered or offered": [r is not None and r <= 5 for r in offered],
+        "unanswerable offered": unanswerable_offered,
     }
     return {
         "answerable": len(gated),
@@ -103,6 +112,7 @@ def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
         "per_style": _by_style(per_style),
         "per_style_ungated": _by_style(per_style_ungated),
         "threshold": threshold,
+        "suggest_threshold": index.confidence.suggest_threshold,
         "threshold_sweep": [at(t) for t in THRESHOLD_SWEEP],
     }
 
@@ -177,12 +187,15 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, questi
         styles.add_row(style, str(s["n"]), f"{u['recall@1']:.3f}", f"{u['recall@5']:.3f}", f"{s['recall@1']:.3f}",
                        f"{s['recall@5']:.3f}")
     console.print(styles)
-    intervals = Table(title=f"{served}, {label}: 95% bootstrap intervals against the targets")
+    intervals = Table(title=f"{served}, {label}: 95% bootstrap intervals against the targets; 'offered' = "
+                            f"suggested for the user to confirm (confidence {accuracy['suggest_threshold']} to "
+                            f"{accuracy['threshold']})")
     for col in ("metric", "n", "value", "95% interval", "target"):
         intervals.add_column(col)
     for metric, i in accuracy["intervals"].items():
-        n = accuracy["unanswerable"] if metric == "correct no-answer" else accuracy["answerable"]
-        intervals.add_row(metric, str(n), f"{i['value']:.3f}", f"{i['low']:.3f}-{i['high']:.3f}", f"{TARGETS[metric]:.2f}")
+        n = accuracy["unanswerable"] if metric in UNANSWERABLE_METRICS else accuracy["answerable"]
+        target = f"{TARGETS[metric]:.2f}" if metric in TARGETS else "-"
+        intervals.add_row(metric, str(n), f"{i['value']:.3f}", f"{i['low']:.3f}-{i['high']:.3f}", target)
     console.print(intervals)
     sweep = Table(title=f"confidence threshold sweep ({served}, {label}; fitted threshold {accuracy['threshold']})")
     for col in ("threshold", "e2e R@5", "correct no-answer"):

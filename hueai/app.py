@@ -39,6 +39,7 @@ class SearchOut(BaseModel):
     ambiguous: bool
     notes: list[str]
     reason: str | None
+    suggestions: list[SearchResult] = []  # no confident result, but these are worth asking about
 
 
 def create_app(services: Services) -> FastAPI:

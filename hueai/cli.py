@@ -155,11 +155,14 @@ def kb_search(
         return
     if not response.hits:
         typer.echo(f"Không tìm thấy thủ tục phù hợp ({response.reason}; độ tin cậy {response.confidence:.2f}).")
+        if response.suggestions:
+            typer.echo("Có thể bạn muốn hỏi:")
+    shown = response.hits or response.suggestions
     table = Table("#", "mã", "thủ tục", "cấp", "điểm", "nhóm")
-    for rank, hit in enumerate(response.hits, 1):
+    for rank, hit in enumerate(shown, 1):
         table.add_row(str(rank), hit.code, hit.name, hit.level or "", f"{hit.score:.3f}",
                       "" if hit.group is None else str(hit.group))
-    if response.hits:
+    if shown:
         Console().print(table)
     for note in response.notes:
         typer.echo(f"Lưu ý: {note}")

@@ -34,3 +34,31 @@ def test_model_round_trips_through_json() -> None:
 def test_coverage_rule_is_half_coverage() -> None:
     rule = ConfidenceModel.coverage_rule()
     assert rule.probability({"coverage": 0.6}) > rule.threshold > rule.probability({"coverage": 0.4})
+
+
+def test_decide_answers_suggests_or_declines() -> None:
+    model = ConfidenceModel(weights={}, bias=0.0, threshold=0.5, suggest_threshold=0.3)
+    assert [model.decide(p) for p in (0.7, 0.5, 0.4, 0.3, 0.1)] == ["answer", "answer", "suggest", "suggest", "none"]
+    assert ConfidenceModel(weights={}, bias=0.0, threshold=0.5).decide(0.4) == "none"
+
+
+def test_fitted_suggestion_band_lies_below_the_threshold(kb_index: KnowledgeIndex,
+                                                         kb_labelled_questions: list[dict]) -> None:
+    model = fit_confidence(kb_index, kb_labelled_questions)
+    assert model.suggest_threshold is not None and model.suggest_threshold <= model.threshold
+    outcomes = model.fitted_on["cv"]
+    assert outcomes["recall@5_answered_or_offered"] >= outcomes["recall@5_answered"]
+
+
+def test_suggestions_come_back_instead_of_hits_between_the_thresholds(kb_index: KnowledgeIndex) -> None:
+    index = copy.copy(kb_index)
+    question = "đăng ký khai sinh cho con"
+    confidence = kb_index.search(question, gate=False).confidence
+    index.confidence = copy.copy(kb_index.confidence)
+    index.confidence.threshold, index.confidence.suggest_threshold = confidence + 0.01, confidence - 0.01
+    response = index.search(question, k=3)
+    assert response.hits == [] and not response.confident
+    assert 0 < len(response.suggestions) <= 3 and response.suggestions[0].code == "1.001193"
+    assert response.as_dict()["suggestions"][0]["code"] == "1.001193"
+    index.confidence.suggest_threshold = confidence + 0.005
+    assert index.search(question).suggestions == []

@@ -30,6 +30,9 @@ CALIBRATION = Path(__file__).resolve().parent / "data" / "kb_calibration.jsonl"
 # The product's targets (issue 2): recall@5 with the gate, and correct "no answer".
 RECALL_TARGET = 0.90
 NO_ANSWER_TARGET = 0.80
+# Below the threshold, suggestions are offered down to where they still hold this share of the
+# right procedures the ranking found: at most 1 in 20 is lost without being offered.
+SUGGEST_RECALL = 0.95
 
 
 def load_calibration(path: Path = CALIBRATION) -> list[dict]:
@@ -75,14 +78,18 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
         answerable.append(bool(q["expected"]))
     y, has_answer = np.asarray(labels), np.asarray(answerable)
     fields, held_out = fit_logistic(rows, labels, FEATURES, seed=seed, balanced=True)
+    threshold = _best_threshold(held_out, y, has_answer)
+    suggest = _suggestion_threshold(held_out, y, threshold)
     return ConfidenceModel(
         **fields,
-        threshold=_best_threshold(held_out, y, has_answer),
+        threshold=threshold,
+        suggest_threshold=suggest,
         fitted_on={
             "questions": len(questions),
             "positives": int(y.sum()),
             "data_sha256": questions_digest(questions),
             "cv_auc": round(float(roc_auc_score(y, held_out)), 4) if 0 < y.sum() < len(y) else None,
+            "cv": _outcomes(held_out, y, has_answer, threshold, suggest),
             "seed": seed,
         },
     )
@@ -101,3 +108,27 @@ def _best_threshold(probability: np.ndarray, found: np.ndarray, has_answer: np.n
         if score > best_score + 1e-9:
             best, best_score = float(t), score
     return round(best, 3)
+
+
+def _suggestion_threshold(probability: np.ndarray, found: np.ndarray, threshold: float) -> float:
+    """The highest threshold, at most ``threshold``, above which :data:`SUGGEST_RECALL` of the
+    questions whose right procedure is among the first five still are."""
+    right = np.sort(probability[found == 1])
+    if not len(right):
+        return threshold
+    lowest_kept = float(right[int(np.floor((1 - SUGGEST_RECALL) * len(right)))])
+    return round(min(threshold, lowest_kept), 3)
+
+
+def _outcomes(probability: np.ndarray, found: np.ndarray, has_answer: np.ndarray, threshold: float,
+              suggest: float) -> dict[str, float]:
+    """What the held-out probabilities do with the questions: answerable ones answered (right
+    procedure among the five) or offered, unanswerable ones turned away or offered."""
+    answered, offered = probability >= threshold, (probability >= suggest) & (probability < threshold)
+    right = found == 1
+    return {
+        "recall@5_answered": round(float((answered & right)[has_answer].mean()), 4),
+        "recall@5_answered_or_offered": round(float(((answered | offered) & right)[has_answer].mean()), 4),
+        "no_answer": round(float((~answered)[~has_answer].mean()), 4),
+        "unanswerable_offered": round(float(offered[~has_answer].mean()), 4),
+    }

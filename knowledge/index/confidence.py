@@ -64,9 +64,23 @@ class LogisticModel:
 
 @dataclass
 class ConfidenceModel(LogisticModel):
-    """A :class:`LogisticModel` over :data:`FEATURES`; confident above ``threshold``."""
+    """A :class:`LogisticModel` over :data:`FEATURES`; confident at or above ``threshold``.
+
+    Between ``suggest_threshold`` and ``threshold`` the best procedures are
+    worth offering, not answering: the dialogue asks "did you mean ...?"
+    (``SearchResponse.suggestions``). ``None``: no such band.
+    """
 
     threshold: float = 0.5
+    suggest_threshold: float | None = None
+
+    def decide(self, probability: float) -> str:
+        """``"answer"``, ``"suggest"`` or ``"none"`` for a confidence ``probability``."""
+        if probability >= self.threshold:
+            return "answer"
+        if self.suggest_threshold is not None and probability >= self.suggest_threshold:
+            return "suggest"
+        return "none"
 
     @classmethod
     def coverage_rule(cls) -> "ConfidenceModel":

@@ -121,6 +121,8 @@ class SearchResponse:
     notes: list[str] = field(default_factory=list)  # facts from matched aliases
     reason: str | None = None  # why there are no hits
     features: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
+    # No hits, yet the best procedures are likely enough to offer: "did you mean ...?"
+    suggestions: list[Hit] = field(default_factory=list)
 
     @property
     def groups(self) -> list[list[Hit]]:
@@ -138,15 +140,18 @@ class SearchResponse:
 
     def as_dict(self) -> dict:
         """The response as the CLI and the HTTP API return it."""
+
+        def rows(hits: list[Hit]) -> list[dict]:
+            return [{"code": h.code, "name": h.name, "score": h.score, "level": h.level, "group": h.group}
+                    for h in hits]
+
         return {
-            "results": [
-                {"code": h.code, "name": h.name, "score": h.score, "level": h.level, "group": h.group}
-                for h in self.hits
-            ],
+            "results": rows(self.hits),
             "confidence": round(self.confidence, 4),
             "ambiguous": self.ambiguous,
             "notes": self.notes,
             "reason": self.reason,
+            "suggestions": rows(self.suggestions),
         }
 
 
@@ -260,21 +265,24 @@ class KnowledgeIndex:
     def search(self, text: str, k: int = 5, *, gate: bool = True) -> SearchResponse:
         """Ranked procedures for ``text``; no hits when nothing matches confidently.
 
-        ``gate=False`` returns the best guesses even when the confidence is low
-        (``confident`` then says whether they passed). Raises :class:`InvalidQuery`
-        for empty, binary or over-long input.
+        Below the confidence threshold the best procedures may still come back
+        as ``suggestions``, for the assistant to offer rather than answer (see
+        :meth:`ConfidenceModel.decide`). ``gate=False`` returns the best guesses
+        as hits even when the confidence is low (``confident`` then says whether
+        they passed). Raises :class:`InvalidQuery` for empty, binary or over-long input.
         """
         ranking = self.rank(text)
         order, fused = ranking.order[: max(k, 1) * 3], ranking.fused
         if not ranking.any_match:
             return SearchResponse(text, [], False, 0.0, ranking.notes, reason="no procedure matches the question")
         confidence = self.confidence.probability(ranking.features)
-        confident = confidence >= self.confidence.threshold
-        if gate and not confident:
-            return SearchResponse(text, [], False, confidence, ranking.notes,
-                                  reason="no procedure matches the question well enough", features=ranking.features)
+        decision = self.confidence.decide(confidence)
         hits = self._grouped_hits(order, fused)[:k]
-        return SearchResponse(text, hits, confident, confidence, ranking.notes, features=ranking.features)
+        if gate and decision != "answer":
+            return SearchResponse(text, [], False, confidence, ranking.notes,
+                                  reason="no procedure matches the question well enough", features=ranking.features,
+                                  suggestions=hits if decision == "suggest" else [])
+        return SearchResponse(text, hits, decision == "answer", confidence, ranking.notes, features=ranking.features)
 
     def rank(self, text: str) -> "Ranking":
         """Every procedure scored for ``text``, with the features the confidence model reads.
