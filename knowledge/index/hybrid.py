@@ -15,7 +15,8 @@ How a question is answered:
    cosine similarity.
 3. A reranker (a logistic model fitted on the calibration questions by
    :mod:`training.kb_reranker`) reorders the first ten by their field scores,
-   dense cosine and coverage of the question (:mod:`.coverage`).
+   dense cosine and coverage of the question (:mod:`.coverage`); procedures
+   for another age than the question states ("dưới 14 tuổi") go last.
 4. Confidence: a small logistic model (:mod:`.confidence`) over features of the
    ranking, chiefly how much of the question's content (IDF-weighted syllables
    that are not question words or story words) the best procedure's name and
@@ -38,12 +39,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from knowledge.aliases import AliasTable
+from knowledge.eligibility import age_range, excludes
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
 from knowledge.records import Procedure
-from nlu.text import NgramRestorer, has_diacritics, normalize, strip_diacritics
+from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages, strip_diacritics
 
 if TYPE_CHECKING:  # the dense retriever imports torch: only loaded when an index uses it
     from knowledge.index.dense import DenseRetriever
@@ -221,6 +223,7 @@ class KnowledgeIndex:
         self.restorer = restorer
         self.meta = meta or {}
         self._base_names = [base_name(d["name"] or "") for d in docs]
+        self._age_ranges = [age_range(d["name"] or "") for d in docs]
         self.coverage = CoverageScorer(
             lexical,
             [_term_set(analyze(d["key_text"] or "")) for d in docs],
@@ -308,12 +311,16 @@ class KnowledgeIndex:
             return Ranking(order, fused, notes, {}, any_match=False)
         content = content_terms(text)
         candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, content, set(terms.unaccented))
-        top_features = None  # the reranker's features of the procedure it puts first
-        if self.reranker is not None:
-            head = self.candidate_features(candidates)
-            reranked = np.argsort(-np.array([self.reranker.probability(f) for f in head]), kind="stable")
-            order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
-            top_features = head[int(reranked[0])]
+        head = self.candidate_features(candidates) if self.reranker is not None else None
+        reranked = (np.argsort(-np.array([self.reranker.probability(f) for f in head]), kind="stable")
+                    if head is not None else np.arange(len(candidates.docs)))
+        ages = stated_ages(text)
+        if ages:
+            # Age-limited procedures the stated age rules out go last ("15 tuổi" is not "dưới 14 tuổi"):
+            # too few calibration questions state an age for the reranker to learn this.
+            reranked = np.array(sorted(reranked, key=lambda i: excludes(self._age_ranges[int(candidates.docs[i])], ages)))
+        order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
+        top_features = head[int(reranked[0])] if head is not None else None  # the reranker's, of the new first
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
         coverage = ({name: top_features[name] for name in COVERAGE_FEATURES} if top_features is not None

@@ -13,10 +13,12 @@ Everything other packages need is importable from here::
 :func:`tokenize`          word segmentation ("đăng ký" is one word) with offsets
 :func:`restore_diacritics`  "dang ky khai sinh" -> "đăng ký khai sinh"
 :class:`NgramRestorer`    the restorer trained on our own text (pass it to the above)
+:func:`stated_ages`       "con tôi mười lăm tuổi" -> [15]
 =======================  =====================================================
 """
 
 from nlu.text.abbreviations import expand_abbreviations, load_abbreviations
+from nlu.text.ages import stated_ages
 from nlu.text.align import Aligned, normalize_aligned
 from nlu.text.diacritics import restore_diacritics
 from nlu.text.normalize import has_diacritics, normalize, strip_diacritics
@@ -32,6 +34,7 @@ __all__ = [
     "NgramRestorer",
     "normalize_aligned",
     "restore_diacritics",
+    "stated_ages",
     "strip_diacritics",
     "Token",
     "tokenize",
