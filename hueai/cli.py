@@ -154,7 +154,8 @@ def kb_search(
         typer.echo(json.dumps(response.as_dict(), ensure_ascii=False, indent=2))
         return
     if not response.hits:
-        typer.echo(f"Không tìm thấy thủ tục phù hợp ({response.reason}; độ tin cậy {response.confidence:.2f}).")
+        typer.echo(f"Không tìm thấy thủ tục đủ khớp với câu hỏi (độ tin cậy {response.confidence:.2f}, "
+                   f"cần {index.confidence.threshold:.2f}).")
         if response.suggestions:
             typer.echo("Có thể bạn muốn hỏi:")
     shown = response.hits or response.suggestions

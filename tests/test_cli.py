@@ -53,6 +53,12 @@ def test_search_prints_ranked_procedures(imported: dict[str, str]) -> None:
     assert payload["results"][0]["code"] == "1.001193"
 
 
+def test_search_without_a_match_says_so_in_vietnamese(imported: dict[str, str]) -> None:
+    result = hueai(imported, "kb", "search", "tối nay đá bóng mấy giờ")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "Không tìm thấy thủ tục" in result.stdout.decode() and "mã" not in result.stdout.decode()
+
+
 def test_search_jsonl_keeps_ids_and_reports_bad_lines(imported: dict[str, str]) -> None:
     lines = b"\n".join(
         [
