@@ -45,6 +45,7 @@ from knowledge.store import load_procedures
 from nlu.text import NgramRestorer
 from training.diacritics import domain_corpus
 from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
+from training.kb_crossfit import cross_fitted
 from training.kb_reranker import fit_reranker
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
@@ -226,14 +227,19 @@ def main() -> None:
         restorer = NgramRestorer().fit(domain_corpus([p.raw for p in procedures]))
         restorer_seconds = time.perf_counter() - started
 
+        calibration = load_calibration() if CALIBRATION.is_file() else []
         encoder_path = None
         encoder_seconds = None
+        folds: list = []  # encoders trained without each fifth of the calibration questions
         if not args.no_dense:
             from training.dense_encoder import train_dense_encoder
+            from training.kb_crossfit import train_folds
 
             started = time.perf_counter()
-            encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", progress=False)
+            encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", aliases=aliases,
+                                               questions=calibration, progress=False)
             encoder_seconds = time.perf_counter() - started
+            folds = train_folds(procedures, calibration, aliases=aliases) if calibration else []
 
         configs: dict[str, dict] = {}
         started = time.perf_counter()
@@ -249,7 +255,6 @@ def main() -> None:
             configs["hybrid, no reranker"] = {"index": hybrid}
             configs["dense only"] = {"index": KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path,
                                                                     dense_weight=1.0, restorer=restorer)}
-        calibration = load_calibration() if CALIBRATION.is_file() else None
         # The served configuration: the most complete index, with the reranker that set-up fits.
         # The others show each part's contribution without it.
         base = "hybrid, no reranker" if encoder_path is not None else "lexical"
@@ -257,10 +262,11 @@ def main() -> None:
         configs[served] = {"index": copy.copy(configs[base]["index"])}
         for name, config in configs.items():
             if calibration:
-                if name == served:
-                    config["index"].reranker = fit_reranker(config["index"], calibration)
-                    config["reranker"] = config["index"].reranker.fitted_on
-                config["index"].confidence = fit_confidence(config["index"], calibration)
+                with cross_fitted(config["index"], folds):
+                    if name == served:
+                        config["index"].reranker = fit_reranker(config["index"], calibration)
+                        config["reranker"] = config["index"].reranker.fitted_on
+                    config["index"].confidence = fit_confidence(config["index"], calibration)
             config["confidence_model"] = config["index"].confidence.to_json()
             config["accuracy"] = evaluate(config["index"], questions)
             config["accuracy_blind"] = evaluate(config["index"], question_sets["blind"])

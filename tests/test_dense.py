@@ -22,7 +22,14 @@ from knowledge.parsing import parse_record, read_record_file
 from knowledge.records import Procedure
 from nlu.text import normalize, strip_diacritics
 from knowledge.index.dense import doc_text
-from training.dense_encoder import METADATA_FILE, build_pairs, data_hash, pooled_pairs, train_dense_encoder
+from training.dense_encoder import (
+    METADATA_FILE,
+    build_pairs,
+    data_hash,
+    labelled_pairs,
+    pooled_pairs,
+    train_dense_encoder,
+)
 
 RAW = Path(__file__).resolve().parents[1].parent / "shared/datasets/tthc-dvcqg/raw"
 SUBSET = 60
@@ -254,3 +261,35 @@ def test_serving_the_static_encoder_never_imports_torch(
     for got, want in zip(report["hits"], expected, strict=True):
         assert [doc for doc, _ in got] == [doc for doc, _ in want]
         assert [score for _, score in got] == pytest.approx([score for _, score in want], abs=1e-5)
+
+
+def test_labelled_questions_become_pairs_and_another_model(procedures: list[Procedure], tmp_path: Path) -> None:
+    target = procedures[7]
+    questions = [{"text": "Con Mới Đẻ thì làm giấy gì", "expected": [target.code, "9.999999"]},
+                 {"text": "giá vàng hôm nay", "expected": []}]
+    pairs = labelled_pairs(procedures, questions)
+    assert [(p.query, p.doc, p.kind) for p in pairs] == [("con mới đẻ thì làm giấy gì", 7, "labelled")]
+    plain = train_dense_encoder(procedures, tmp_path, seed=13, epochs=1, progress=False)
+    taught = train_dense_encoder(procedures, tmp_path, seed=13, epochs=1, questions=questions, progress=False)
+    assert plain.name != taught.name
+    assert json.loads((taught / METADATA_FILE).read_text(encoding="utf-8"))["pair_kinds"]["labelled"] == 1
+
+
+def test_cross_fitting_scores_each_fold_with_an_encoder_that_did_not_see_it(
+    procedures: list[Procedure], aliases: AliasTable, model_dir: Path
+) -> None:
+    from knowledge.index.hybrid import KnowledgeIndex
+    from training.kb_crossfit import cross_fitted, train_folds
+
+    questions = [{"text": f"hỏi về {normalize(p.name)} số {i}", "expected": [p.code]} for i, p in enumerate(procedures)]
+    questions.append({"text": "giá vàng hôm nay", "expected": []})
+    folds = train_folds(procedures, questions, aliases=aliases, folds=3)
+    assert len(folds) == 3 and sum(len(f.questions) for f in folds) == len(procedures)  # not the unanswerable one
+    index = KnowledgeIndex.build(procedures, aliases, encoder_path=model_dir)
+    own = index.dense
+    asked = folds[1].questions[0]["text"]
+    with cross_fitted(index, folds):
+        assert index.dense is not own
+        assert dict(index.dense.search(normalize(asked), 5)) == dict(folds[1].dense.search(normalize(asked), 5))
+        assert dict(index.dense.search("giá vàng hôm nay", 5)) == dict(own.search("giá vàng hôm nay", 5))
+    assert index.dense is own

@@ -297,8 +297,7 @@ class KnowledgeIndex:
         teencode does not help.
         """
         validate_query(text)
-        if self.restorer is not None and not has_diacritics(text):
-            text = self.restorer.predict(text)
+        text = self.restored(text)
         matched = self.aliases.official_for_query(text)
         terms = analyze(" ; ".join([text, *(a.official for a in matched)]))
         field_scores = self.lexical.field_scores(terms) if terms.unaccented else {}
@@ -336,6 +335,12 @@ class KnowledgeIndex:
             "alias_matched": float(bool(matched)),
         }
         return Ranking(order, fused, notes, features, any_match=True, candidates=candidates)
+
+    def restored(self, text: str) -> str:
+        """``text`` as :meth:`rank` reads it: diacritics restored when it has none (and the index a restorer)."""
+        if self.restorer is not None and not has_diacritics(text):
+            return self.restorer.predict(text)
+        return text
 
     def candidate_features(self, candidates: "Candidates") -> list[dict[str, float]]:
         """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order.
