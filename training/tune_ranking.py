@@ -7,7 +7,9 @@ the answerable calibration questions (``training/data/kb_calibration.jsonl``),
 never the benchmark's. Recall@5 counts because the confidence gate and the
 dialogue work on the first five; MRR alone once traded 0.6 points of it for a
 better first place. Weights apply at query time, so the built index (``hueai setup``)
-is searched as is. Prints each improvement and the final weights, to be copied
+is searched as is, its reranker left out and, when it has the trained dense encoder, each
+question's dense scores read from an encoder trained without it (:mod:`training.kb_crossfit`;
+the index's procedures come from the configured database). Prints each improvement and the final weights, to be copied
 into :data:`knowledge.index.hybrid.FIELD_WEIGHTS` and ``DENSE_WEIGHT``.
 """
 
@@ -70,13 +72,24 @@ def tune(index: KnowledgeIndex, questions: list[dict], rounds: int = 2) -> dict[
 
 
 def main() -> None:
+    from hueai.services import Services
+    from hueai.settings import Settings
+    from knowledge.store import load_procedures
+    from training.kb_crossfit import cross_fitted, train_folds
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, default=Path("var/models/kb-index"))
     args = parser.parse_args()
-    index = KnowledgeIndex.load(args.index)
-    questions = [q for q in load_calibration() if q["expected"]]
+    services = Services(Settings())
+    index = KnowledgeIndex.load(args.index, services.aliases)
+    index.reranker = None  # the weights shape the fused order the reranker starts from
+    calibration = load_calibration()
+    questions = [q for q in calibration if q["expected"]]
     print(f"{len(questions)} answerable calibration questions")
-    print("final:", tune(index, questions))
+    # The trained encoder has seen these questions: score each with an encoder that has not.
+    folds = train_folds(load_procedures(services.db), calibration, aliases=services.aliases) if index.dense else []
+    with cross_fitted(index, folds):
+        print("final:", tune(index, questions))
 
 
 if __name__ == "__main__":
