@@ -229,7 +229,7 @@ def main() -> None:
 
         calibration = load_calibration() if CALIBRATION.is_file() else []
         encoder_path = None
-        encoder_seconds = None
+        encoder_seconds = folds_seconds = None
         folds: list = []  # encoders trained without each fifth of the calibration questions
         if not args.no_dense:
             from training.dense_encoder import train_dense_encoder
@@ -239,7 +239,9 @@ def main() -> None:
             encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", aliases=aliases,
                                                questions=calibration, progress=False)
             encoder_seconds = time.perf_counter() - started
+            started = time.perf_counter()
             folds = train_folds(procedures, calibration, aliases=aliases) if calibration else []
+            folds_seconds = time.perf_counter() - started
 
         configs: dict[str, dict] = {}
         started = time.perf_counter()
@@ -284,10 +286,12 @@ def main() -> None:
     timings = {"import_seconds": round(import_seconds, 2), "lexical_build_seconds": round(build_seconds, 2),
                "encoder_training_seconds": round(encoder_seconds, 2) if encoder_seconds else None,
                "restorer_training_seconds": round(restorer_seconds, 2),
+               "cross_fit_encoders_seconds": round(folds_seconds, 2) if folds_seconds else None,
                "hybrid_build_seconds": round(hybrid_build_seconds, 2) if encoder_path else None}
     console.print(f"import {timings['import_seconds']} s ({report.imported} records, {len(report.skipped)} skipped); "
                   f"index build {timings['lexical_build_seconds']} s lexical, hybrid {timings['hybrid_build_seconds']} s "
-                  f"+ encoder training {timings['encoder_training_seconds']} s + diacritics restorer "
+                  f"+ encoder training {timings['encoder_training_seconds']} s (and "
+                  f"{timings['cross_fit_encoders_seconds']} s for the cross-fitting ones) + diacritics restorer "
                   f"{timings['restorer_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")
     path = write_result("retrieval", {"questions": len(questions), "blind_questions": len(question_sets["blind"]),
                                       "procedures": len(procedures),
