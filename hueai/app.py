@@ -20,6 +20,7 @@ from hueai import __version__
 from hueai.metrics import HTTP_REQUESTS, KB_SEARCH_RESULTS, KB_SEARCH_SECONDS, REGISTRY
 from hueai.services import IndexMissing, Services
 from knowledge.answers import Answer, Facet, render_answer
+from knowledge.index.confidence import Channel
 from knowledge.index.hybrid import InvalidQuery
 from knowledge.store import get_procedure
 
@@ -68,6 +69,7 @@ def create_app(services: Services) -> FastAPI:
     def kb_search(
         q: Annotated[str, Query(description="the citizen's question")],
         k: Annotated[int, Query(ge=1, le=50)] = 5,
+        channel: Annotated[Channel | None, Query(description="where the question came from")] = None,
     ) -> SearchOut:
         try:
             index = services.index
@@ -75,7 +77,7 @@ def create_app(services: Services) -> FastAPI:
             raise HTTPException(503, str(exc))
         started = time.perf_counter()
         try:
-            response = index.search(q, k=k)
+            response = index.search(q, k=k, channel=channel)
         except InvalidQuery as exc:
             KB_SEARCH_RESULTS.labels("invalid").inc()
             raise HTTPException(422, str(exc))

@@ -24,6 +24,7 @@ from hueai.jsonl import run_jsonl
 from hueai.logging import configure_logging
 from hueai.services import IndexMissing, Services
 from hueai.settings import get_settings
+from knowledge.index.confidence import Channel
 
 app = typer.Typer(help="hueai: Vietnamese citizen assistant and media monitor for Huế.", no_args_is_help=True)
 kb_app = typer.Typer(help="The TTHC knowledge base.", no_args_is_help=True)
@@ -136,18 +137,23 @@ def kb_search(
     k: Annotated[int, typer.Option("-k", min=1, max=100, help="how many procedures")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
     jsonl: Annotated[bool, typer.Option("--jsonl", help='read {"id","text"} lines on stdin')] = False,
+    channel: Annotated[
+        Optional[Channel],
+        typer.Option(help="where the questions came from (voice: the hotline's transcripts, which have their "
+                     "own confidence threshold)"),
+    ] = None,
 ) -> None:
     """Ranked procedures for a question; none when nothing matches confidently."""
     from knowledge.index.hybrid import InvalidQuery
 
     index = _index(services())
     if jsonl:
-        _search_jsonl(index, k)
+        _search_jsonl(index, k, channel)
         return
     if text is None:
         raise fail("give a question, or --jsonl to read questions from stdin")
     try:
-        response = index.search(text, k=k)
+        response = index.search(text, k=k, channel=channel)
     except InvalidQuery as exc:
         raise fail(str(exc))
     if as_json:
@@ -155,7 +161,7 @@ def kb_search(
         return
     if not response.hits:
         typer.echo(f"Không tìm thấy thủ tục đủ khớp với câu hỏi (độ tin cậy {response.confidence:.2f}, "
-                   f"cần {index.confidence.threshold:.2f}).")
+                   f"cần {index.confidence.threshold_for(channel):.2f}).")
         if response.suggestions:
             typer.echo("Có thể bạn muốn hỏi:")
     shown = response.hits or response.suggestions
@@ -169,8 +175,8 @@ def kb_search(
         typer.echo(f"Lưu ý: {note}")
 
 
-def _search_jsonl(index, k: int) -> None:  # type: ignore[no-untyped-def]
-    if run_jsonl(lambda item: index.search(item["text"], k=k).as_dict()):
+def _search_jsonl(index, k: int, channel: str | None) -> None:  # type: ignore[no-untyped-def]
+    if run_jsonl(lambda item: index.search(item["text"], k=k, channel=channel).as_dict()):
         raise typer.Exit(2)
 
 

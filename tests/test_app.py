@@ -62,3 +62,5 @@ def test_bad_requests_get_clear_errors(base_url: str) -> None:
     assert httpx.get(f"{base_url}/api/kb/procedures/1.001193", params={"facet": "x"}).status_code == 422
     none = httpx.get(f"{base_url}/api/kb/search", params={"q": "giá vàng hôm nay"}).json()
     assert none["results"] == [] and none["reason"] and none["suggestions"] == []
+    assert httpx.get(f"{base_url}/api/kb/search", params={"q": "khai sinh", "channel": "fax"}).status_code == 422
+    assert httpx.get(f"{base_url}/api/kb/search", params={"q": "khai sinh", "channel": "voice"}).status_code == 200

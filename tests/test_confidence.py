@@ -62,3 +62,20 @@ def test_suggestions_come_back_instead_of_hits_between_the_thresholds(kb_index: 
     assert response.as_dict()["suggestions"][0]["code"] == "1.001193"
     index.confidence.suggest_threshold = confidence + 0.005
     assert index.search(question).suggestions == []
+
+
+def test_a_channel_threshold_applies_to_that_channel_only() -> None:
+    model = ConfidenceModel(weights={}, bias=0.0, threshold=0.5, channel_thresholds={"voice": 0.3})
+    assert model.decide(0.35, "voice") == "answer"
+    assert model.decide(0.35) == model.decide(0.35, "web") == "none"
+    assert model.threshold_for("voice") == 0.3 and model.threshold_for("zalo") == 0.5
+    assert ConfidenceModel.from_json(model.to_json()).channel_thresholds == {"voice": 0.3}
+
+
+def test_spoken_questions_fit_the_voice_threshold(kb_index: KnowledgeIndex,
+                                                  kb_labelled_questions: list[dict]) -> None:
+    styled = [{**q, "style": "spoken" if i % 2 else "formal"} for i, q in enumerate(kb_labelled_questions)]
+    model = fit_confidence(kb_index, styled)
+    assert 0 < model.channel_thresholds["voice"] < 1
+    assert set(model.fitted_on["cv_by_channel"]) == {"voice"}
+    assert fit_confidence(kb_index, kb_labelled_questions).channel_thresholds == {}  # no styles, no channel

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Self
+from typing import Literal, Self
 
 FEATURES = (
     "coverage",
@@ -62,21 +62,35 @@ class LogisticModel:
         return cls(**data)
 
 
+#: Where a question came from: the web chat widget, the Zalo Official Account, the hotline.
+Channel = Literal["web", "zalo", "voice"]
+#: Channels whose questions read differently enough to get their own threshold, and the
+#: calibration style that stands for each: the hotline's speech-recogniser transcripts are
+#: long, lower-case stories, whose coverage runs lower for the same certainty.
+CHANNEL_STYLES = {"voice": "spoken"}
+
+
 @dataclass
 class ConfidenceModel(LogisticModel):
-    """A :class:`LogisticModel` over :data:`FEATURES`; confident at or above ``threshold``.
+    """A :class:`LogisticModel` over :data:`FEATURES`; confident at or above ``threshold``
+    (or the question's channel's threshold, see :data:`CHANNEL_STYLES`).
 
-    Between ``suggest_threshold`` and ``threshold`` the best procedures are
+    Between ``suggest_threshold`` and the threshold the best procedures are
     worth offering, not answering: the dialogue asks "did you mean ...?"
     (``SearchResponse.suggestions``). ``None``: no such band.
     """
 
     threshold: float = 0.5
     suggest_threshold: float | None = None
+    channel_thresholds: dict[str, float] = field(default_factory=dict)
 
-    def decide(self, probability: float) -> str:
+    def threshold_for(self, channel: str | None = None) -> float:
+        """The answer threshold for questions from ``channel`` (the general one for others)."""
+        return self.channel_thresholds.get(channel, self.threshold) if channel else self.threshold
+
+    def decide(self, probability: float, channel: str | None = None) -> str:
         """``"answer"``, ``"suggest"`` or ``"none"`` for a confidence ``probability``."""
-        if probability >= self.threshold:
+        if probability >= self.threshold_for(channel):
             return "answer"
         if self.suggest_threshold is not None and probability >= self.suggest_threshold:
             return "suggest"

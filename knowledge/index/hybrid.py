@@ -265,21 +265,23 @@ class KnowledgeIndex:
                    restorer=restorer, meta=meta)
 
     # -- searching ----------------------------------------------------------------
-    def search(self, text: str, k: int = 5, *, gate: bool = True) -> SearchResponse:
+    def search(self, text: str, k: int = 5, *, gate: bool = True, channel: str | None = None) -> SearchResponse:
         """Ranked procedures for ``text``; no hits when nothing matches confidently.
 
         Below the confidence threshold the best procedures may still come back
         as ``suggestions``, for the assistant to offer rather than answer (see
         :meth:`ConfidenceModel.decide`). ``gate=False`` returns the best guesses
         as hits even when the confidence is low (``confident`` then says whether
-        they passed). Raises :class:`InvalidQuery` for empty, binary or over-long input.
+        they passed). ``channel`` ("voice" for the hotline's transcripts) picks that
+        channel's threshold when it has one. Raises :class:`InvalidQuery` for empty,
+        binary or over-long input.
         """
         ranking = self.rank(text)
         order, fused = ranking.order[: max(k, 1) * 3], ranking.fused
         if not ranking.any_match:
             return SearchResponse(text, [], False, 0.0, ranking.notes, reason="no procedure matches the question")
         confidence = self.confidence.probability(ranking.features)
-        decision = self.confidence.decide(confidence)
+        decision = self.confidence.decide(confidence, channel)
         hits = self._grouped_hits(order, fused)[:k]
         if gate and decision != "answer":
             return SearchResponse(text, [], False, confidence, ranking.notes,
