@@ -1,6 +1,6 @@
 """Knowledge-base retrieval: accuracy on the project's question set, each part's contribution, speed, memory.
 
-    python -m bench.retrieval [--source PATH] [--no-dense]
+    python -m bench.retrieval [--source PATH] [--no-dense] [--seed N] [--out NAME]
 
 Imports the TTHC records into a temporary SQLite database, builds the index in
 several configurations (lexical, dense, hybrid; with and without colloquial
@@ -224,6 +224,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SHARED / "datasets" / "tthc-dvcqg" / "raw")
     parser.add_argument("--no-dense", action="store_true", help="skip training the dense encoder")
+    parser.add_argument("--seed", type=int, default=13, help="the dense encoders' seed (set-up uses 13)")
+    parser.add_argument("--out", default="retrieval", help="results file name under bench/results/")
     args = parser.parse_args()
     console = Console(width=140)
     question_sets = {"main": load_questions(QUESTIONS), "blind": load_questions(BLIND_QUESTIONS)}
@@ -251,10 +253,10 @@ def main() -> None:
 
             started = time.perf_counter()
             encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", aliases=aliases,
-                                               questions=calibration, progress=False)
+                                               questions=calibration, seed=args.seed, progress=False)
             encoder_seconds = time.perf_counter() - started
             started = time.perf_counter()
-            folds = train_folds(procedures, calibration, aliases=aliases) if calibration else []
+            folds = train_folds(procedures, calibration, aliases=aliases, seed=args.seed) if calibration else []
             folds_seconds = time.perf_counter() - started
 
         configs: dict[str, dict] = {}
@@ -307,7 +309,7 @@ def main() -> None:
                   f"+ encoder training {timings['encoder_training_seconds']} s (and "
                   f"{timings['cross_fit_encoders_seconds']} s for the cross-fitting ones) + diacritics restorer "
                   f"{timings['restorer_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")
-    path = write_result("retrieval", {"questions": len(questions), "blind_questions": len(question_sets["blind"]),
+    path = write_result(args.out, {"seed": args.seed, "questions": len(questions), "blind_questions": len(question_sets["blind"]),
                                       "procedures": len(procedures),
                                       "configs": configs, "served_config": served, "timings": timings,
                                       "memory": memory, "skipped_records": len(report.skipped)})
