@@ -282,11 +282,12 @@ class KnowledgeIndex:
             return SearchResponse(text, [], False, 0.0, ranking.notes, reason="no procedure matches the question")
         confidence = self.confidence.probability(ranking.features)
         decision = self.confidence.decide(confidence, channel)
-        hits = self._grouped_hits(order, fused)[:k]
         if gate and decision != "answer":
+            suggestions = self._grouped_hits(order, fused)[:k] if decision == "suggest" else []
             return SearchResponse(text, [], False, confidence, ranking.notes,
                                   reason="no procedure matches the question well enough", features=ranking.features,
-                                  suggestions=hits if decision == "suggest" else [])
+                                  suggestions=suggestions)
+        hits = self._grouped_hits(order, fused)[:k]
         return SearchResponse(text, hits, decision == "answer", confidence, ranking.notes, features=ranking.features)
 
     def rank(self, text: str) -> "Ranking":
@@ -319,7 +320,8 @@ class KnowledgeIndex:
         if ages:
             # Age-limited procedures the stated age rules out go last ("15 tuổi" is not "dưới 14 tuổi"):
             # too few calibration questions state an age for the reranker to learn this.
-            reranked = np.array(sorted(reranked, key=lambda i: excludes(self._age_ranges[int(candidates.docs[i])], ages)))
+            ruled_out = [excludes(self._age_ranges[int(doc)], ages) for doc in candidates.docs]
+            reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
         order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
         top_features = head[int(reranked[0])] if head is not None else None  # the reranker's, of the new first
         top = int(order[0])
