@@ -86,8 +86,8 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     threshold = _best_threshold(held_out, y, has_answer)
     suggest = _suggestion_threshold(held_out, y, threshold)
     styles = np.asarray([q.get("style") for q in questions])
-    channels = {channel: styles == style for channel, style in CHANNEL_STYLES.items()
-                if has_answer[styles == style].any() and (~has_answer[styles == style]).any()}
+    masks = {channel: styles == style for channel, style in CHANNEL_STYLES.items()}
+    channels = {channel: m for channel, m in masks.items() if has_answer[m].any() and (~has_answer[m]).any()}
     channel_thresholds = {channel: _best_threshold(held_out[m], y[m], has_answer[m]) for channel, m in channels.items()}
     return ConfidenceModel(
         **fields,
