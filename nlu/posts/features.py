@@ -145,15 +145,18 @@ class PostFeatures:
         return sp.csr_matrix(np.asarray(rows, dtype=np.float32).reshape(len(texts), 4))
 
     def fit_transform(self, records: Sequence[Any]) -> sp.csr_matrix:
-        texts = self._texts(records)
-        blocks = [self.words.fit_transform(texts), self.chars.fit_transform([strip_diacritics(t) for t in texts])]
-        if self.gazetteer:
-            blocks.append(self._places(texts))
-        return sp.hstack(blocks, format="csr")
+        return self._features(records, fit=True)
 
     def transform(self, records: Sequence[Any]) -> sp.csr_matrix:
+        return self._features(records, fit=False)
+
+    def _features(self, records: Sequence[Any], *, fit: bool) -> sp.csr_matrix:
         texts = self._texts(records)
-        blocks = [self.words.transform(texts), self.chars.transform([strip_diacritics(t) for t in texts])]
+        plain = [strip_diacritics(t) for t in texts]
+        if fit:
+            blocks = [self.words.fit_transform(texts), self.chars.fit_transform(plain)]
+        else:
+            blocks = [self.words.transform(texts), self.chars.transform(plain)]
         if self.gazetteer:
             blocks.append(self._places(texts))
         return sp.hstack(blocks, format="csr")
