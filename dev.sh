@@ -10,11 +10,19 @@ bootstrap() {
   if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
   fi
+  # Install only when the dependencies changed since the last install (the stamp holds their hash),
+  # so a second `./dev.sh serve` starts in seconds.
+  local stamp=.venv/.hueai-installed wanted
+  wanted=$(cat pyproject.toml dev.sh | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$wanted" ]; then
+    return
+  fi
   .venv/bin/pip install -q --disable-pip-version-check --upgrade pip
   # torch first and pinned: the CPU build comes from this machine's local wheel store,
   # an unpinned torch would pull gigabytes of CUDA.
   .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
   .venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+  echo "$wanted" > "$stamp"
 }
 
 case "${1:-}" in

@@ -39,6 +39,7 @@ import subprocess
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import Any
 from pathlib import Path
 
 from rich.console import Console
@@ -149,7 +150,7 @@ def _peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _timed_parses(parse: Callable[[str], dict], texts: Sequence[str]) -> tuple[list[dict], list[float]]:
+def _timed_parses(parse: Callable[[str], Any], texts: Sequence[str]) -> tuple[list[Any], list[float]]:
     """Parse each text once; return the outputs and each call's seconds."""
     outputs, seconds = [], []
     for text in texts:
@@ -176,7 +177,8 @@ def run_ours(train_path: Path, test_examples: Sequence[Example]) -> dict:
     for example in train.examples[:WARMUP_TEXTS]:
         model.parse(example.text)
     texts = [e.text for e in test_examples]
-    predictions, seconds = _timed_parses(model.parse, texts)
+    parsed, seconds = _timed_parses(model.parse, texts)
+    predictions = [p.model_dump() for p in parsed]
     _, probe_seconds = _timed_parses(model.parse, [PROBE.format(n=n) for n in range(1, PROBE_REPEATS + 1)])
     return {
         "train_examples": len(train.examples),

@@ -21,7 +21,6 @@ process's resident memory.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import subprocess
 import sys
@@ -37,17 +36,16 @@ from scipy.stats import bootstrap
 
 from bench import REPO, SHARED, percentiles_ms, write_result
 from training.ranking_metrics import first_relevant_rank, mrr, recall_at
-from hueai.storage import Database
+from core.storage import Database
+from hueai.db import upgrade
 from knowledge.aliases import AliasTable
 from knowledge.importer import import_records
 from knowledge.index.confidence import CHANNEL_STYLES
 from knowledge.index.hybrid import KnowledgeIndex
 from knowledge.store import load_procedures
-from nlu.text import NgramRestorer
-from training.diacritics import domain_corpus
-from training.kb_confidence import CALIBRATION, fit_confidence, load_calibration
-from training.kb_crossfit import cross_fitted
-from training.kb_reranker import fit_reranker
+from training.kb_confidence import CALIBRATION, load_calibration
+from training.kb_index import assemble, train_components
+from training.progress import Stages
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
 BLIND_QUESTIONS = REPO / "bench" / "data" / "kb_questions_blind.jsonl"
@@ -81,7 +79,7 @@ def evaluate(index: KnowledgeIndex, questions: list[dict], k: int = 5) -> dict:
     for q in questions:
         channel = SPOKEN_CHANNEL if q["style"] == "spoken" else None
         response = index.search(q["text"], k=k, gate=False, channel=channel)
-        rank = first_relevant_rank([h.code for h in response.hits], q["expected"]) if q["expected"] else None
+        rank = first_relevant_rank([h.code for h in response.results], q["expected"]) if q["expected"] else None
         scored.append((q, rank, response.confidence))
         decision = index.confidence.decide(response.confidence, channel)
         if not q["expected"]:
@@ -233,62 +231,45 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'kb.sqlite3'}")
-        db.upgrade()
+        upgrade(db)
         started = time.perf_counter()
         report = import_records(db, args.source)
         import_seconds = time.perf_counter() - started
         procedures = load_procedures(db)
         aliases = AliasTable.load()
-        started = time.perf_counter()
-        restorer = NgramRestorer().fit(domain_corpus([p.raw for p in procedures]))
-        restorer_seconds = time.perf_counter() - started
-
         calibration = load_calibration() if CALIBRATION.is_file() else []
-        encoder_path = None
-        encoder_seconds = folds_seconds = None
-        folds: list = []  # encoders trained without each fifth of the calibration questions
-        if not args.no_dense:
-            from training.dense_encoder import train_dense_encoder
-            from training.kb_crossfit import train_folds
-
-            started = time.perf_counter()
-            encoder_path = train_dense_encoder(procedures, Path(tmp) / "encoder", aliases=aliases,
-                                               questions=calibration, seed=args.seed, progress=False)
-            encoder_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            folds = train_folds(procedures, calibration, aliases=aliases, seed=args.seed) if calibration else []
-            folds_seconds = time.perf_counter() - started
-
-        configs: dict[str, dict] = {}
-        started = time.perf_counter()
-        lexical = KnowledgeIndex.build(procedures, aliases, restorer=restorer)
-        build_seconds = time.perf_counter() - started
-        configs["lexical"] = {"index": lexical}
-        configs["lexical, no aliases"] = {"index": KnowledgeIndex.build(procedures, AliasTable([]), restorer=restorer)}
-        configs["lexical, no restoration"] = {"index": KnowledgeIndex.build(procedures, aliases)}
-        if encoder_path is not None:
-            started = time.perf_counter()
-            hybrid = KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path, restorer=restorer)
-            hybrid_build_seconds = time.perf_counter() - started
-            configs["hybrid, no reranker"] = {"index": hybrid}
-            configs["dense only"] = {"index": KnowledgeIndex.build(procedures, aliases, encoder_path=encoder_path,
-                                                                    dense_weight=1.0, restorer=restorer)}
+        # The served recipe's trained parts, once; every configuration is assembled from them.
+        stages = Stages("bench", 3, quiet=True)
+        components = train_components(procedures, aliases=aliases, calibration=calibration,
+                                      encoders_dir=Path(tmp) / "encoder", dense=not args.no_dense, seed=args.seed,
+                                      stages=stages)
+        dense = components.encoder_path is not None
+        common = {"aliases": aliases, "calibration": calibration, "seed": args.seed}
+        variants = {
+            "lexical": dict(dense=False, rerank=False),
+            "lexical, no aliases": dict(dense=False, rerank=False, aliases=AliasTable([])),
+            "lexical, no restoration": dict(dense=False, rerank=False, restore=False),
+        }
+        if dense:
+            variants["hybrid, no reranker"] = dict(rerank=False)
+            variants["dense only"] = dict(rerank=False, dense_weight=1.0)
         # The served configuration: the most complete index, with the reranker that set-up fits.
         # The others show each part's contribution without it.
-        base = "hybrid, no reranker" if encoder_path is not None else "lexical"
-        served = f"{base.split(',')[0]} + reranker"
-        configs[served] = {"index": copy.copy(configs[base]["index"])}
-        for name, config in configs.items():
-            if calibration:
-                with cross_fitted(config["index"], folds):
-                    if name == served:
-                        config["index"].reranker = fit_reranker(config["index"], calibration)
-                        config["reranker"] = config["index"].reranker.fitted_on
-                    config["index"].confidence = fit_confidence(config["index"], calibration)
-            config["confidence_model"] = config["index"].confidence.to_json()
-            config["accuracy"] = evaluate(config["index"], questions)
-            config["accuracy_blind"] = evaluate(config["index"], question_sets["blind"])
-            config["latency"] = latency(config["index"], questions)
+        served = "hybrid + reranker" if dense else "lexical + reranker"
+        variants[served] = dict(dense=dense)
+        configs: dict[str, dict] = {}
+        build_seconds = {}
+        for name, options in variants.items():
+            started = time.perf_counter()
+            index = assemble(procedures, components, **{**common, **options})
+            build_seconds[name] = time.perf_counter() - started
+            config = configs[name] = {"index": index}
+            if index.reranker is not None:
+                config["reranker"] = index.reranker.fitted_on
+            config["confidence_model"] = index.confidence.to_json()
+            config["accuracy"] = evaluate(index, questions)
+            config["accuracy_blind"] = evaluate(index, question_sets["blind"])
+            config["latency"] = latency(index, questions)
 
         # Memory of a serving process: only the index it would load.
         index_dir = Path(tmp) / "index"
@@ -299,13 +280,15 @@ def main() -> None:
 
     for label, key in (("main", "accuracy"), ("blind", "accuracy_blind")):
         print_tables(console, configs, served, question_sets[label], key, f"{label} set, {len(procedures)} procedures")
-    timings = {"import_seconds": round(import_seconds, 2), "lexical_build_seconds": round(build_seconds, 2),
-               "encoder_training_seconds": round(encoder_seconds, 2) if encoder_seconds else None,
-               "restorer_training_seconds": round(restorer_seconds, 2),
-               "cross_fit_encoders_seconds": round(folds_seconds, 2) if folds_seconds else None,
-               "hybrid_build_seconds": round(hybrid_build_seconds, 2) if encoder_path else None}
+    trained = {what: round(seconds, 2) for what, seconds in stages.seconds.items()}
+    timings = {"import_seconds": round(import_seconds, 2),
+               "encoder_training_seconds": trained.get("training the dense encoder"),
+               "restorer_training_seconds": trained.get("fitting the diacritics restorer"),
+               "cross_fit_encoders_seconds": trained.get("training the cross-fitting encoders"),
+               "assemble_seconds": {name: round(seconds, 2) for name, seconds in build_seconds.items()}}
     console.print(f"import {timings['import_seconds']} s ({report.imported} records, {len(report.skipped)} skipped); "
-                  f"index build {timings['lexical_build_seconds']} s lexical, hybrid {timings['hybrid_build_seconds']} s "
+                  f"index assembly {timings['assemble_seconds']['lexical']} s lexical, {timings['assemble_seconds'][served]} s "
+                  f"served "
                   f"+ encoder training {timings['encoder_training_seconds']} s (and "
                   f"{timings['cross_fit_encoders_seconds']} s for the cross-fitting ones) + diacritics restorer "
                   f"{timings['restorer_training_seconds']} s; serving RSS {memory['rss_mb_serving_index']} MB")

@@ -1,9 +1,10 @@
 """JSON Lines in, JSON Lines out: the batch format of every ``--jsonl`` command.
 
 One object per input line; every output line carries back the input's ``id``.
-A line that is not UTF-8, not JSON, not an object or that the handler rejects
-gets an output line with an ``error`` (and a note on stderr with its line
-number), and the batch goes on.
+A line that is not UTF-8, not JSON, not an object, that the handler rejects, or
+on which the handler fails gets an output line ``{"id", "error"}`` (and a note
+on stderr with its line number), and the batch goes on: a batch answers every
+line, and the caller exits with status 2 when any failed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ import json
 import sys
 from collections.abc import Callable
 from typing import BinaryIO, TextIO
+
+import structlog
+
+log = structlog.get_logger(__name__)
 
 
 def run_jsonl(
@@ -50,6 +55,9 @@ def run_jsonl(
             reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
         except ValueError as exc:
             reason = f"line {number}: {exc}"
+        except Exception as exc:  # a bug must cost one line, not the batch
+            log.exception("jsonl.line_failed", line=number)
+            reason = f"line {number}: internal error ({type(exc).__name__}: {exc})"
         else:
             out.write(json.dumps(result, ensure_ascii=False) + "\n")
             continue

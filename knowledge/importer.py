@@ -20,9 +20,10 @@ from pathlib import Path
 import structlog
 from sqlalchemy import select
 
-from hueai.storage import Database, ImportRun, ProcedureRow
-from hueai.storage.models import utcnow
-from knowledge.parsing import RecordError, parse_record, read_record_file
+from core.storage import Database, utcnow
+from knowledge.parsing import PARSER_VERSION, RecordError, parse_record, read_record_file, record_code
+from knowledge.records import Procedure
+from knowledge.tables import ImportRun, ProcedureRow
 
 log = structlog.get_logger(__name__)
 
@@ -56,9 +57,29 @@ def iter_record_files(path: Path) -> Iterator[Path]:
         raise FileNotFoundError(f"no such file or folder: {path}")
 
 
+def read_procedures(path: Path) -> tuple[list[Procedure], list[SkippedRecord]]:
+    """Every record under ``path`` parsed, without a database (tuning and measuring): the procedures in code
+    order, and the records skipped with their reasons."""
+    procedures: dict[str, Procedure] = {}
+    skipped: list[SkippedRecord] = []
+    for file in iter_record_files(path):
+        try:
+            procedure = parse_record(read_record_file(file), ministry=file.parent.name if file.parent != path else None)
+        except RecordError as exc:
+            skipped.append(SkippedRecord(str(file), str(exc)))
+            continue
+        if procedure.code in procedures:
+            skipped.append(SkippedRecord(str(file), f"duplicate code {procedure.code}"))
+            continue
+        procedures[procedure.code] = procedure
+    return [procedures[code] for code in sorted(procedures)], skipped
+
+
 def source_hash(raw: dict) -> str:
+    """What a stored procedure was parsed from: the record and the parser's version (a changed parser
+    re-parses every record on the next import)."""
     canonical = json.dumps(raw, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{PARSER_VERSION}|{canonical}".encode("utf-8")).hexdigest()
 
 
 def import_records(db: Database, path: Path) -> ImportReport:
@@ -70,17 +91,24 @@ def import_records(db: Database, path: Path) -> ImportReport:
         for file in iter_record_files(path):
             try:
                 raw = read_record_file(file)
-                # The ministry is the record's folder in the portal export (bo-tu-phap/1.001193.json).
-                ministry = file.parent.name if file.parent != path else None
-                procedure = parse_record(raw, ministry=ministry)
+                code = record_code(raw)
             except RecordError as exc:
                 report.skipped.append(SkippedRecord(str(file), str(exc)))
                 continue
-            if procedure.code in seen:
-                report.skipped.append(SkippedRecord(str(file), f"duplicate code {procedure.code}, first in {seen[procedure.code]}"))
+            if code in seen:
+                report.skipped.append(SkippedRecord(str(file), f"duplicate code {code}, first in {seen[code]}"))
                 continue
-            seen[procedure.code] = file
+            seen[code] = file
             digest = source_hash(raw)
+            if existing.get(code) == digest:
+                report.unchanged += 1  # parsed when it was stored, by this parser
+                continue
+            try:
+                # The ministry is the record's folder in the portal export (bo-tu-phap/1.001193.json).
+                procedure = parse_record(raw, ministry=file.parent.name if file.parent != path else None)
+            except RecordError as exc:
+                report.skipped.append(SkippedRecord(str(file), str(exc)))
+                continue
             values = dict(
                 name=procedure.name,
                 ministry=procedure.ministry,
@@ -93,15 +121,13 @@ def import_records(db: Database, path: Path) -> ImportReport:
             if procedure.code not in existing:
                 session.add(ProcedureRow(code=procedure.code, **values))
                 report.added += 1
-            elif existing[procedure.code] != digest:
+            else:
                 row = session.get(ProcedureRow, procedure.code)
                 assert row is not None
                 for key, value in values.items():
                     setattr(row, key, value)
                 row.updated_at = utcnow()
                 report.updated += 1
-            else:
-                report.unchanged += 1
         session.add(
             ImportRun(
                 source=report.source,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from hueai.storage import Database, ProcedureRow
+from core.storage import Database
 from knowledge.records import Procedure
+from knowledge.tables import ProcedureRow
 
 
 def load_procedures(db: Database) -> list[Procedure]:

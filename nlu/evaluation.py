@@ -19,16 +19,17 @@ from typing import Protocol
 
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
+from nlu.results import ParseResult
 from nlu.training_data import Example, TrainingData
 
 
 class Parser(Protocol):
-    def parse(self, text: str) -> dict: ...
+    def parse(self, text: str) -> ParseResult: ...
 
 
 def evaluate(model: Parser, data: TrainingData) -> dict:
     """Parse every example of ``data`` and score intents and entities."""
-    predictions = [model.parse(example.text) for example in data.examples]
+    predictions = [model.parse(example.text).model_dump() for example in data.examples]
     return {
         "intents": intent_report([e.intent for e in data.examples], [p["intent"]["name"] for p in predictions]),
         "entities": entity_report(data.examples, predictions),

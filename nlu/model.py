@@ -6,11 +6,10 @@
     from nlu.training_data import load_training_data
 
     model = NLUModel(seed=13).fit(load_training_data("training/data/nlu"), progress=True)
-    model.parse("cho hỏi hồ sơ 000.00.21.h57 250312 0042 đến đâu rồi")
-    # {"text": ..., "intent": {"name": "check_status", "confidence": 0.93},
-    #  "intent_ranking": [...5 best...],
-    #  "entities": [{"entity": "application_code", "value": "000.00.21.H57-250312-0042",
-    #                "start": 14, "end": 39, "confidence": 1.0, "extractor": "regex"}]}
+    result = model.parse("cho hỏi hồ sơ 000.00.21.h57 250312 0042 đến đâu rồi")   # a ParseResult
+    result.intent        # IntentScore(name="check_status", confidence=0.93)
+    result.entities[0]   # ParsedEntity(entity="application_code", value="000.00.21.H57-250312-0042",
+                         #              start=14, end=39, confidence=1.0, extractor="regex")
     model.save("var/models/nlu/2025-...")          # a versioned directory
     NLUModel.load("var/models/nlu/2025-...")
 
@@ -39,9 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import platform
 from collections.abc import Iterable
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -51,6 +48,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from tqdm import tqdm
 
+from core.artifacts import provenance
 from nlu.entities import (
     CRFEntityExtractor,
     Entity,
@@ -69,6 +67,7 @@ from nlu.entities import (
 from nlu.entities.dates import find_dates
 from nlu.entities.gazetteer import phrase_key
 from nlu.intents import IntentClassifier
+from nlu.results import IntentScore, ParsedEntity, ParseResult
 from nlu.training_data import TrainingData
 
 if TYPE_CHECKING:
@@ -94,13 +93,6 @@ IntentBackend = Literal["tfidf", "transformer"]
 
 class ModelFormatError(ValueError):
     """A directory that is not a model this code can load."""
-
-
-def _version(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
@@ -279,7 +271,7 @@ class NLUModel:
 
     # ------------------------------------------------------------------ parsing
 
-    def parse(self, text: str, *, reference_date: dt.date | None = None) -> dict:
+    def parse(self, text: str, *, reference_date: dt.date | None = None) -> ParseResult:
         """Intent and entities of one message; see the module docstring for the shape.
 
         Any string is accepted: empty or whitespace-only text gives ``nlu_fallback``
@@ -287,7 +279,7 @@ class NLUModel:
         """
         return self.parse_many([text], reference_date=reference_date)[0]
 
-    def parse_many(self, texts: Iterable[str], *, reference_date: dt.date | None = None) -> list[dict]:
+    def parse_many(self, texts: Iterable[str], *, reference_date: dt.date | None = None) -> list[ParseResult]:
         """:meth:`parse` for many messages; the intent model runs once for all."""
         texts = list(texts)
         for text in texts:
@@ -304,17 +296,18 @@ class NLUModel:
         return results
 
     @staticmethod
-    def _empty(text: str) -> dict:
-        return {"text": text, "intent": {"name": FALLBACK_INTENT, "confidence": 0.0}, "intent_ranking": [], "entities": []}
+    def _empty(text: str) -> ParseResult:
+        return ParseResult(text=text, intent=IntentScore(name=FALLBACK_INTENT, confidence=0.0), intent_ranking=[],
+                           entities=[])
 
-    def _result(self, text: str, row: np.ndarray, reference_date: dt.date | None) -> dict:
+    def _result(self, text: str, row: np.ndarray, reference_date: dt.date | None) -> ParseResult:
         order = np.argsort(-row, kind="stable")[:_RANKING]
-        ranking = [{"name": self.intents[k], "confidence": round(float(row[k]), 4)} for k in order]
+        ranking = [IntentScore(name=self.intents[k], confidence=round(float(row[k]), 4)) for k in order]
         best = ranking[0]
-        intent = dict(best) if best["confidence"] >= self.fallback_threshold else {
-            "name": FALLBACK_INTENT, "confidence": best["confidence"]}
-        entities = [e.to_dict() for e in self.extract_entities(text, reference_date=reference_date)]
-        return {"text": text, "intent": intent, "intent_ranking": ranking, "entities": entities}
+        intent = best if best.confidence >= self.fallback_threshold else IntentScore(
+            name=FALLBACK_INTENT, confidence=best.confidence)
+        entities = [ParsedEntity(**e.to_dict()) for e in self.extract_entities(text, reference_date=reference_date)]
+        return ParseResult(text=text, intent=intent, intent_ranking=ranking, entities=entities)
 
     # ------------------------------------------------------------------ persistence
 
@@ -339,22 +332,20 @@ class NLUModel:
             self.classifier.save(target / _ENCODER_DIR)  # type: ignore[union-attr]
             files.append(_ENCODER_DIR)
         joblib.dump(parts, target / "nlu.joblib")
-        meta = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "hueai_version": _version("hueai"),
-            "created_at": self.created_at,
-            "seed": self.seed,
-            "crf_max_iterations": self.crf_max_iterations,
-            "intents": self.intents,
-            "entity_types": self.entity_types,
-            "fallback_threshold": self.fallback_threshold,
-            "metrics": self.metrics,
-            "data_hash": self.data_hash,
-            "python": platform.python_version(),
-            "libraries": {name: _version(name) for name in _LIBRARIES},
-            "files": files,
-        }
+        meta = provenance(
+            "nlu",
+            data_hash=self.data_hash,
+            seed=self.seed,
+            metrics=self.metrics,
+            libraries=_LIBRARIES,
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            crf_max_iterations=self.crf_max_iterations,
+            intents=self.intents,
+            entity_types=self.entity_types,
+            fallback_threshold=self.fallback_threshold,
+            files=files,
+        )
         if self.intent_backend != "tfidf":
             meta.update(intent_backend=self.intent_backend, encoder_path=str(self.encoder_path))
         (target / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from hueai.storage import Database
+from core.storage import Database
+from hueai.db import downgrade, upgrade
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -39,11 +40,11 @@ def database(request: pytest.FixtureRequest, tmp_path: Path):
         if not url:
             pytest.skip("no PostgreSQL: set HUEAI_TEST_DATABASE_URL (./dev.sh test does)")
         db = Database(url)
-        db.downgrade("base")  # each test starts from an empty schema
-    db.upgrade()
+        downgrade(db, "base")  # each test starts from an empty schema
+    upgrade(db)
     yield db
     if request.param == "postgresql":
-        db.downgrade("base")
+        downgrade(db, "base")
     db.dispose()
 
 
@@ -53,7 +54,7 @@ def kb_db(tmp_path_factory: pytest.TempPathFactory, tthc_raw: Path) -> Database:
     from knowledge.importer import import_records
 
     db = Database(f"sqlite:///{tmp_path_factory.mktemp('kb') / 'kb.sqlite3'}")
-    db.upgrade()
+    upgrade(db)
     import_records(db, tthc_raw)
     return db
 

@@ -55,7 +55,7 @@ UNDER_14, FROM_14 = {"1.014062", "1.012549"}, {"1.014061", "2.000200"}
 )
 def test_procedures_for_another_age_go_last(kb_index: KnowledgeIndex, question: str, fits: set[str],
                                             ruled_out: set[str]) -> None:
-    codes = [hit.code for hit in kb_index.search(question, k=10, gate=False).hits]
+    codes = [hit.code for hit in kb_index.search(question, k=10, gate=False).results]
     first_fit = min(codes.index(c) for c in fits if c in codes)
     assert all(codes.index(c) > first_fit for c in ruled_out if c in codes)
     assert codes[0] not in ruled_out

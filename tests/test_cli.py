@@ -15,13 +15,22 @@ RECORDS = ("bo-tu-phap/1.001193.json", "bo-cong-an/1.004222.json", "bo-tu-phap/2
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
+def fresh(tmp_path: Path) -> dict[str, str]:
+    """The environment of an installation whose database was never migrated."""
     return {
         **os.environ,
         "HUEAI_DATA_DIR": str(tmp_path / "data"),
         "HUEAI_DENSE_RETRIEVAL": "false",
         "HUEAI_LOG_LEVEL": "WARNING",
     }
+
+
+@pytest.fixture
+def env(fresh: dict[str, str]) -> dict[str, str]:
+    """An installation with a migrated, empty database."""
+    result = hueai(fresh, "db", "upgrade")
+    assert result.returncode == 0, result.stderr.decode()
+    return fresh
 
 
 def hueai(env: dict[str, str], *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -105,3 +114,12 @@ def test_search_before_any_import_says_what_to_do(env: dict[str, str]) -> None:
 def test_import_of_a_missing_path_is_bad_input(env: dict[str, str], tmp_path: Path) -> None:
     result = hueai(env, "kb", "import", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "no such file" in result.stderr.decode()
+
+
+@pytest.mark.parametrize("command", [("kb", "import", "."), ("kb", "show", "1.001193"), ("kb", "reindex"),
+                                     ("serve", "--port", "1")])
+def test_commands_refuse_an_unmigrated_database_and_say_what_to_run(fresh: dict[str, str], command: tuple) -> None:
+    result = hueai(fresh, *command)
+    assert result.returncode == 2
+    message = result.stderr.decode().strip()
+    assert message.startswith("error:") and "hueai db upgrade" in message and len(message.splitlines()) == 1

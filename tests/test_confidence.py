@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 
 from knowledge.index.confidence import FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
@@ -15,10 +15,9 @@ def test_fitted_model_separates_answerable_from_unanswerable(kb_index: Knowledge
     assert set(model.weights) == set(FEATURES)
     assert 0 < model.threshold < 1
     assert model.fitted_on["questions"] == len(kb_labelled_questions)
-    index = copy.copy(kb_index)
-    index.confidence = model
-    answered = sum(bool(index.search(q["text"]).hits) for q in kb_labelled_questions if q["expected"])
-    refused = sum(not index.search(q["text"]).hits for q in kb_labelled_questions if not q["expected"])
+    index = kb_index.replace(confidence=model)
+    answered = sum(bool(index.search(q["text"]).results) for q in kb_labelled_questions if q["expected"])
+    refused = sum(not index.search(q["text"]).results for q in kb_labelled_questions if not q["expected"])
     assert answered >= 6 and refused >= 6
 
 
@@ -51,17 +50,17 @@ def test_fitted_suggestion_band_lies_below_the_threshold(kb_index: KnowledgeInde
 
 
 def test_suggestions_come_back_instead_of_hits_between_the_thresholds(kb_index: KnowledgeIndex) -> None:
-    index = copy.copy(kb_index)
     question = "đăng ký khai sinh cho con"
     confidence = kb_index.search(question, gate=False).confidence
-    index.confidence = copy.copy(kb_index.confidence)
-    index.confidence.threshold, index.confidence.suggest_threshold = confidence + 0.01, confidence - 0.01
+    model = dataclasses.replace(kb_index.confidence, threshold=confidence + 0.01, suggest_threshold=confidence - 0.01)
+    index = kb_index.replace(confidence=model)
     response = index.search(question, k=3)
-    assert response.hits == [] and not response.confident
+    assert response.results == [] and not response.confident
     assert 0 < len(response.suggestions) <= 3 and response.suggestions[0].code == "1.001193"
-    assert response.as_dict()["suggestions"][0]["code"] == "1.001193"
-    index.confidence.suggest_threshold = confidence + 0.005
-    assert index.search(question).suggestions == []
+    assert response.model_dump()["suggestions"][0]["code"] == "1.001193"
+    higher = kb_index.replace(confidence=dataclasses.replace(model, suggest_threshold=confidence + 0.005))
+    assert higher.search(question).suggestions == []
+    assert kb_index.confidence.threshold != model.threshold  # the original index is left as it was
 
 
 def test_a_channel_threshold_applies_to_that_channel_only() -> None:

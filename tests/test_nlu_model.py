@@ -30,42 +30,42 @@ def model(data: TrainingData) -> NLUModel:
 def test_parse_shape_and_entities(model: NLUModel) -> None:
     text = "Cho hỏi hồ sơ 000.00.21.h57 250312 0042 nộp hôm qua đến đâu rồi"
     result = model.parse(text)
-    assert result["text"] == text
-    assert result["intent"]["name"] in ("check_status", FALLBACK_INTENT)
-    assert result["intent_ranking"][0]["name"] == "check_status"
-    assert len(result["intent_ranking"]) == 4  # top 5, 4 intents
-    by_type = {e["entity"]: e for e in result["entities"]}
+    assert result.text == text
+    assert result.intent.name in ("check_status", FALLBACK_INTENT)
+    assert result.intent_ranking[0].name == "check_status"
+    assert len(result.intent_ranking) == 4  # top 5, 4 intents
+    by_type = {e.entity: e for e in result.entities}
     code = by_type["application_code"]
-    assert code["value"] == "000.00.21.H57-250312-0042" and code["extractor"] == "regex"
-    assert text[code["start"] : code["end"]] == "000.00.21.h57 250312 0042"
-    assert text[by_type["date"]["start"] : by_type["date"]["end"]] == "hôm qua"
-    for entity in result["entities"]:
-        assert set(entity) == {"entity", "value", "start", "end", "confidence", "extractor"}
-        assert 0 <= entity["confidence"] <= 1
+    assert code.value == "000.00.21.H57-250312-0042" and code.extractor == "regex"
+    assert text[code.start : code.end] == "000.00.21.h57 250312 0042"
+    assert text[by_type["date"].start : by_type["date"].end] == "hôm qua"
+    for entity in result.entities:
+        assert set(entity.model_dump()) == {"entity", "value", "start", "end", "confidence", "extractor", "role", "group"}
+        assert 0 <= entity.confidence <= 1
 
 
 def test_emergency_with_place_and_phone(model: NLUModel) -> None:
     text = "cứu với nhà ở P. Vĩnh Ninh ngập rồi, gọi 0914 555 777"
     result = model.parse(text)
-    assert result["intent_ranking"][0]["name"] == "emergency"
-    found = {(e["entity"], text[e["start"] : e["end"]], e["value"]) for e in result["entities"]}
+    assert result.intent_ranking[0].name == "emergency"
+    found = {(e.entity, text[e.start : e.end], e.value) for e in result.entities}
     assert ("location", "P. Vĩnh Ninh", "phường Vĩnh Ninh") in found
     assert ("phone_number", "0914 555 777", "0914555777") in found
 
 
 def test_crf_learns_procedures_and_synonyms(model: NLUModel) -> None:
     result = model.parse("làm khai sinh cần giấy tờ gì")
-    procedures = [e for e in result["entities"] if e["entity"] == "procedure"]
-    assert [(p["value"], p["extractor"]) for p in procedures] == [("đăng ký khai sinh", "crf")]
+    procedures = [e for e in result.entities if e.entity == "procedure"]
+    assert [(p.value, p.extractor) for p in procedures] == [("đăng ký khai sinh", "crf")]
 
 
 def test_fallback_keeps_best_guess_first(model: NLUModel) -> None:
     model_copy = NLUModel.__new__(NLUModel)
     model_copy.__dict__.update(model.__dict__, fallback_threshold=1.01)
     result = model_copy.parse("chào em")
-    assert result["intent"]["name"] == FALLBACK_INTENT
-    assert result["intent"]["confidence"] == result["intent_ranking"][0]["confidence"] > 0
-    assert result["intent_ranking"][0]["name"] == "greet"
+    assert result.intent.name == FALLBACK_INTENT
+    assert result.intent.confidence == result.intent_ranking[0].confidence > 0
+    assert result.intent_ranking[0].name == "greet"
 
 
 def test_choose_threshold() -> None:
@@ -80,17 +80,17 @@ def test_choose_threshold() -> None:
 @pytest.mark.parametrize("text", ["", "   \n\t", "😀😀🎉", "x" * 10_000, "Huế 顺化 Хюэ مرحبا ok", "\u0301\u0301", "[]{}()"])
 def test_bad_input_never_raises(model: NLUModel, text: str) -> None:
     result = model.parse(text)
-    assert result["text"] == text
+    assert result.text == text
     if not text.strip():
-        assert result["intent"] == {"name": FALLBACK_INTENT, "confidence": 0.0} and result["entities"] == []
-    for entity in result["entities"]:
-        assert 0 <= entity["start"] < entity["end"] <= len(text)
+        assert result.intent.model_dump() == {"name": FALLBACK_INTENT, "confidence": 0.0} and result.entities == []
+    for entity in result.entities:
+        assert 0 <= entity.start < entity.end <= len(text)
 
 
 def test_long_text_offsets(model: NLUModel) -> None:
     text = "ngập lắm " * 1000 + "ở phường Kim Long số 0914 123 456"
-    entities = model.parse(text)["entities"]
-    assert {text[e["start"] : e["end"]] for e in entities} >= {"phường Kim Long", "0914 123 456"}
+    entities = model.parse(text).entities
+    assert {text[e.start : e.end] for e in entities} >= {"phường Kim Long", "0914 123 456"}
 
 
 def test_non_string_is_a_value_error(model: NLUModel) -> None:
@@ -150,8 +150,8 @@ def test_trains_on_many_intents_and_entity_types() -> None:
     assert model.intents == sorted({e.intent for e in data.examples})
     assert model.metrics["cv_accuracy"] > 0.5
     result = model.parse(data.examples[0].text)
-    assert result["intent_ranking"][0]["name"] == "intent_0"
-    assert {e["entity"] for e in result["entities"]} <= set(model.entity_types)
+    assert result.intent_ranking[0].name == "intent_0"
+    assert {e.entity for e in result.entities} <= set(model.entity_types)
 
 
 def test_compiled_intent_scorer_equals_the_sklearn_pipeline(data: TrainingData) -> None:

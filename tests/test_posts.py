@@ -111,7 +111,7 @@ def test_save_load_identical(model: PostClassifier, tmp_path: Path) -> None:
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
     assert meta["params"]["seed"] == 7 and len(meta["training_data"]["sha256"]) == 64
     assert meta["heads"]["sentiment_l2"]["labels"][1] == "le_hoi"
-    assert {"scikit-learn", "numpy", "python"} <= set(meta["versions"]) and meta["created_at"]
+    assert {"scikit-learn", "numpy"} <= set(meta["libraries"]) and meta["python"] and meta["created_at"]
     loaded = PostClassifier.load(tmp_path / "m")
     probe = [{"title": p["title"], "content": p["content"]} for p in POSTS[::3]]
     assert loaded.predict(probe) == model.predict(probe)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 
 import pytest
@@ -13,9 +12,7 @@ from training.kb_reranker import fit_reranker
 
 @pytest.fixture(scope="module")
 def reranked(kb_index: KnowledgeIndex, kb_labelled_questions: list[dict]) -> KnowledgeIndex:
-    index = copy.copy(kb_index)
-    index.reranker = fit_reranker(index, kb_labelled_questions)
-    return index
+    return kb_index.replace(reranker=fit_reranker(kb_index, kb_labelled_questions))
 
 
 def test_fitted_on_answerable_questions_with_cross_validated_effect(reranked: KnowledgeIndex,
@@ -46,9 +43,9 @@ def test_saved_and_loaded_with_the_index(reranked: KnowledgeIndex, tmp_path: Pat
     loaded = KnowledgeIndex.load(tmp_path, reranked.aliases)
     assert loaded.reranker == reranked.reranker
     text = "đăng ký khai sinh cho con"
-    assert [h.code for h in loaded.search(text, gate=False).hits] == [h.code for h in reranked.search(text, gate=False).hits]
+    assert [h.code for h in loaded.search(text, gate=False).results] == [h.code for h in reranked.search(text, gate=False).results]
 
 
 def test_needs_right_and_wrong_candidates(kb_index: KnowledgeIndex) -> None:
     with pytest.raises(ValueError, match="right and wrong"):
-        fit_reranker(copy.copy(kb_index), [{"text": "giá vàng hôm nay", "expected": []}])
+        fit_reranker(kb_index, [{"text": "giá vàng hôm nay", "expected": []}])

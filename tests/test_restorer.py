@@ -145,15 +145,9 @@ def test_fit_on_empty_or_unaccented_corpus() -> None:
     assert unaccented.candidates_["tam"] == ("tạm",)
 
 
-def test_train_restorer_writes_a_measured_model(tmp_path: Path) -> None:
-    path = train_restorer(CORPUS * 2, tmp_path / "restorer.json.gz", seed=13)
-    loaded = NgramRestorer.load(path)
-    metrics = loaded.metadata_["metrics"]
-    assert metrics["seed"] == 13
-    assert metrics["held_out_texts"] == 1
-    assert 0.0 <= metrics["held_out_syllable_accuracy"] <= 1.0
-    assert loaded.metadata_["n_sentences"] == len(CORPUS) * 2
-    assert loaded.predict("dang ky khai sinh") == "đăng ký khai sinh"
+def test_train_restorer_learns_from_records() -> None:
+    records = [{"ma_thu_tuc": "1.1", "ten_thu_tuc": "Đăng ký khai sinh", "trinh_tu_thuc_hien": "Nộp tờ khai đăng ký khai sinh."}]
+    assert train_restorer(records).predict("dang ky khai sinh") == "đăng ký khai sinh"
 
 
 def test_domain_corpus_holds_out_evaluated_records(tmp_path: Path) -> None:

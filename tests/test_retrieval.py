@@ -24,12 +24,12 @@ from knowledge.index.hybrid import InvalidQuery, KnowledgeIndex, base_name
 def test_known_procedures_are_found_in_the_top_five(kb_index: KnowledgeIndex, question: str, code: str) -> None:
     response = kb_index.search(question, k=5)
     assert response.confident
-    assert code in [h.code for h in response.hits], [h.name for h in response.hits]
+    assert code in [h.code for h in response.results], [h.name for h in response.results]
 
 
 def test_colloquial_alias_brings_its_note(kb_index: KnowledgeIndex) -> None:
     response = kb_index.search("làm sổ hộ khẩu cho con")
-    assert response.hits
+    assert response.results
     assert any("hộ khẩu" in note.lower() for note in response.notes)
 
 
@@ -39,7 +39,7 @@ def test_colloquial_alias_brings_its_note(kb_index: KnowledgeIndex) -> None:
 )
 def test_questions_outside_the_base_get_no_answer(kb_index: KnowledgeIndex, question: str) -> None:
     response = kb_index.search(question)
-    assert response.hits == []
+    assert response.results == []
     assert response.reason
 
 
@@ -54,7 +54,7 @@ def test_bad_queries_get_a_clear_error(kb_index: KnowledgeIndex, question: str, 
 
 def test_mixed_scripts_and_emoji_are_searched_not_rejected(kb_index: KnowledgeIndex) -> None:
     response = kb_index.search("đăng ký khai sinh 🙏 出生登记")
-    assert response.hits and response.hits[0].code
+    assert response.results and response.results[0].code
 
 
 def test_base_name_drops_level_and_foreign_qualifiers() -> None:
@@ -66,10 +66,10 @@ def test_base_name_drops_level_and_foreign_qualifiers() -> None:
 
 def test_near_ties_are_grouped_next_to_each_other(kb_index: KnowledgeIndex) -> None:
     response = kb_index.search("đăng ký kết hôn", k=10)
-    assert response.groups, [(h.name, h.score) for h in response.hits]
+    assert response.groups, [(h.name, h.score) for h in response.results]
     for group in response.groups:
         assert len({base_name(h.name) for h in group}) == 1
-        ranks = [response.hits.index(h) for h in group]
+        ranks = [response.results.index(h) for h in group]
         assert ranks == list(range(ranks[0], ranks[0] + len(group)))
 
 
@@ -77,7 +77,7 @@ def test_index_round_trips_through_disk(kb_index: KnowledgeIndex, tmp_path: Path
     kb_index.save(tmp_path / "index")
     loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)
     for question in ("cấp lại giấy phép lái xe", "dang ky tam tru", "lý lịch tư pháp"):
-        assert [h.code for h in loaded.search(question).hits] == [h.code for h in kb_index.search(question).hits]
+        assert [h.code for h in loaded.search(question).results] == [h.code for h in kb_index.search(question).results]
 
 
 def test_questions_without_diacritics_are_ranked_as_restored(kb_index: KnowledgeIndex, tmp_path: Path) -> None:
@@ -89,7 +89,7 @@ def test_questions_without_diacritics_are_ranked_as_restored(kb_index: Knowledge
     )
     question = "dang ky lai khai tu"
     ranked = restored.rank(question)
-    assert [h.code for h in restored.search(question).hits][:1] == [h.code for h in kb_index.search("đăng ký lại khai tử").hits][:1]
+    assert [h.code for h in restored.search(question).results][:1] == [h.code for h in kb_index.search("đăng ký lại khai tử").results][:1]
     assert ranked.any_match
     restored.save(tmp_path / "index")
     loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select
 
-from hueai.storage import Database, ImportRun
+from core.storage import Database
+from hueai.db import downgrade, upgrade
+from knowledge.tables import ImportRun
 from knowledge.importer import import_records
 from knowledge.store import count_procedures, get_procedure, load_procedures
 
@@ -25,10 +27,10 @@ def small_export(tthc_raw: Path, target: Path) -> Path:
 def test_migrations_create_and_drop_the_schema(database: Database) -> None:
     tables = set(inspect(database.engine).get_table_names())
     assert {"procedures", "import_runs", "alembic_version"} <= tables
-    database.downgrade("base")
+    downgrade(database, "base")
     assert not {"procedures", "import_runs"} & set(inspect(database.engine).get_table_names())
-    database.upgrade()
-    database.upgrade()  # idempotent
+    upgrade(database)
+    upgrade(database)  # idempotent
     assert "procedures" in inspect(database.engine).get_table_names()
 
 

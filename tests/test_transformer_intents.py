@@ -158,12 +158,12 @@ def test_nlu_model_with_transformer_backend(encoder: Path, tmp_path: Path) -> No
     assert model.intents == ["ask_documents", "check_status", "emergency", "greet"]
     text = "Cho hỏi hồ sơ 000.00.21.h57 250312 0042 nộp hôm qua đến đâu rồi"
     result = model.parse(text)
-    assert len(result["intent_ranking"]) == 4
-    assert result["intent"]["name"] in [*model.intents, FALLBACK_INTENT]
-    assert abs(sum(r["confidence"] for r in result["intent_ranking"]) - 1) < 1e-3
+    assert len(result.intent_ranking) == 4
+    assert result.intent.name in [*model.intents, FALLBACK_INTENT]
+    assert abs(sum(r.confidence for r in result.intent_ranking) - 1) < 1e-3
     # Entities do not depend on the intent backend.
-    code = {e["entity"]: e for e in result["entities"]}["application_code"]
-    assert code["value"] == "000.00.21.H57-250312-0042" and code["extractor"] == "regex"
+    code = {e.entity: e for e in result.entities}["application_code"]
+    assert code.value == "000.00.21.H57-250312-0042" and code.extractor == "regex"
 
     model.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
@@ -176,11 +176,9 @@ def test_nlu_model_with_transformer_backend(encoder: Path, tmp_path: Path) -> No
 
 
 def test_train_nlu_uses_the_configured_encoder(encoder: Path, tmp_path: Path) -> None:
-    from hueai.cli_nlu import train_nlu_model
-    from hueai.settings import Settings
+    from training.nlu import train_nlu
 
-    settings = Settings(data_dir=tmp_path, nlu_encoder=encoder)
-    target = train_nlu_model(settings, SMALL_NLU, tmp_path / "out", progress=False)
+    target = train_nlu(SMALL_NLU, models_dir=tmp_path, encoder=encoder, out=tmp_path / "out")
     meta = json.loads((target / "model.json").read_text(encoding="utf-8"))
     assert meta["intent_backend"] == "transformer" and meta["encoder_path"] == str(encoder)
 

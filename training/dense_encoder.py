@@ -43,7 +43,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import platform
 import random
 import re
 import shutil
@@ -52,8 +51,6 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
-from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import NamedTuple
 
@@ -65,6 +62,7 @@ from sentence_transformers.sentence_transformer.modules import StaticEmbedding
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
 from tqdm.auto import tqdm
 
+from core.artifacts import provenance
 from knowledge.aliases import AliasTable
 from knowledge.records import Procedure
 from knowledge.index.dense import doc_text
@@ -499,29 +497,24 @@ def train_dense_encoder(
     finally:
         torch.set_num_threads(threads)
 
-    metadata = {
-        "kind": MODEL_KIND,
-        "version": version,
-        "recipe_version": RECIPE_VERSION,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "seed": seed,
-        "epochs": epochs,
-        "data_hash": digest,
-        "pairs_hash": pairs_digest,
-        "procedures": len(procedures),
-        "training_pairs": len(train),
-        "heldout_pairs": len(heldout),
-        "pair_kinds": {kind: sum(p.kind == kind for p in pairs) for kind in sorted({p.kind for p in pairs})},
-        "vocab_size": tokenizer.get_vocab_size(),
-        "embedding_dim": _EMBEDDING_DIM,
-        "training_seconds": round(seconds, 2),
-        "self_metric": metric,
-        "libraries": {
-            name: package_version(name)
-            for name in ("torch", "sentence-transformers", "tokenizers", "transformers", "numpy")
-        },
-        "python": platform.python_version(),
-    }
+    metadata = provenance(
+        MODEL_KIND,
+        data_hash=digest,
+        seed=seed,
+        metrics=metric,
+        libraries=("torch", "sentence-transformers", "tokenizers", "transformers", "numpy"),
+        version=version,
+        recipe_version=RECIPE_VERSION,
+        epochs=epochs,
+        pairs_hash=pairs_digest,
+        procedures=len(procedures),
+        training_pairs=len(train),
+        heldout_pairs=len(heldout),
+        pair_kinds={kind: sum(p.kind == kind for p in pairs) for kind in sorted({p.kind for p in pairs})},
+        vocab_size=tokenizer.get_vocab_size(),
+        embedding_dim=_EMBEDDING_DIM,
+        training_seconds=round(seconds, 2),
+    )
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -13,46 +13,33 @@ text of our domain. :func:`domain_corpus` gathers that text at run time from
 
 ``bench/data`` is never read: it is the held-out benchmark.
 
-:func:`train_restorer` fits the model, measures it on a seeded 5 % of the lines
-held back from a first fit, refits on everything and writes one gzipped JSON
-file that carries that measurement. From the repository root::
+:func:`train_restorer` fits the model the knowledge index reads questions typed
+without diacritics with (:mod:`training.kb_index` saves it inside the index);
+``python -m bench.text_layer`` measures it with the evaluation texts held out::
 
-    python -m training.diacritics                  # -> var/models/diacritics.json.gz
-    python -m training.diacritics path/to/model.json.gz
-
-and to use it::
-
-    >>> from nlu.text import restore_diacritics
-    >>> from nlu.text.restorer import NgramRestorer
-    >>> restorer = NgramRestorer.load("var/models/diacritics.json.gz")  # doctest: +SKIP
-    >>> restore_diacritics("cap lai the can cuoc", restorer=restorer)  # doctest: +SKIP
+    >>> restorer = train_restorer([p.raw for p in procedures])
+    >>> restorer.predict("cap lai the can cuoc")
     'cấp lại thẻ căn cước'
 """
 
 from __future__ import annotations
 
 import json
-import random
-import sys
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from knowledge.aliases import AliasTable
 from knowledge.importer import iter_record_files
 from knowledge.parsing import RecordError, read_record_file
-from nlu.text import has_diacritics, load_abbreviations, normalize, strip_diacritics
-from nlu.text.restorer import NgramRestorer, syllable_accuracy
+from nlu.text import NgramRestorer, has_diacritics, load_abbreviations, normalize
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDS = REPO.parent / "shared" / "datasets" / "tthc-dvcqg" / "raw"
 CALIBRATION = REPO / "training" / "data" / "kb_calibration.jsonl"
-DEFAULT_OUT = REPO / "var" / "models" / "diacritics.json.gz"
 
 # Record fields that are identifiers, URLs or a copy of the other fields
 # ("raw_text" is the whole page again: counting it would double every n-gram).
 _SKIPPED_FIELDS = frozenset({"ma_thu_tuc", "detail_url", "formality_id", "so_quyet_dinh", "raw_text"})
-# Share of the corpus held back by train_restorer to measure the model.
-_HELD_OUT = 0.05
 
 
 def record_lines(record: dict[str, object]) -> list[str]:
@@ -113,38 +100,6 @@ def _read_records(records_dir: Path) -> Iterator[dict[str, object]]:
             continue
 
 
-def train_restorer(corpus_texts: Iterable[str], out_path: Path | str, *, seed: int = 13) -> Path:
-    """Fit an :class:`NgramRestorer` on ``corpus_texts`` and save it to ``out_path``.
-
-    A seeded 5 % of the texts is held back from a first fit and restored after
-    stripping its marks; that syllable accuracy (and the share of lines restored
-    entirely right) goes into the saved file's ``metrics``. The saved model is
-    then fitted on all texts. Same texts and seed, same file (but for its
-    ``created_at``).
-    """
-    texts = list(corpus_texts)
-    order = list(range(len(texts)))
-    random.Random(seed).shuffle(order)
-    n_held = max(1, int(len(texts) * _HELD_OUT)) if len(texts) > 1 else 0
-    held, kept = [texts[i] for i in order[:n_held]], [texts[i] for i in order[n_held:]]
-    probe = NgramRestorer().fit(kept)
-    accuracy, exact = syllable_accuracy(held, [probe.predict(strip_diacritics(t)) for t in held])
-    metrics = {
-        "held_out_texts": len(held),
-        "held_out_syllable_accuracy": round(accuracy, 4),
-        "held_out_exact_texts": round(exact, 4),
-        "seed": seed,
-    }
-    return NgramRestorer().fit(texts).save(out_path, metrics=metrics)
-
-
-def main(argv: list[str]) -> None:
-    out = Path(argv[0]) if argv else DEFAULT_OUT
-    corpus = domain_corpus()
-    path = train_restorer(corpus, out)
-    metrics = NgramRestorer.load(path).metadata_["metrics"]
-    print(f"{len(corpus)} lines -> {path} ({path.stat().st_size / 1e6:.1f} MB); held-out: {metrics}")
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])
+def train_restorer(records: Path | Iterable[Mapping[str, object]] = RECORDS) -> NgramRestorer:
+    """An :class:`NgramRestorer` fitted on :func:`domain_corpus` of ``records``."""
+    return NgramRestorer().fit(domain_corpus(records))

@@ -1,6 +1,6 @@
 """Fit the knowledge index's confidence model on the project's calibration questions.
 
->>> index.confidence = fit_confidence(index, load_calibration())
+>>> index = index.replace(confidence=fit_confidence(index, load_calibration()))
 
 Each calibration question (``training/data/kb_calibration.jsonl``, written by
 hand for this purpose and never used as a benchmark) is ranked by the index;
@@ -77,7 +77,7 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     rows, labels, answerable = [], [], []
     for q in questions:
         response = index.search(q["text"], k=5, gate=False)
-        found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.hits)
+        found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.results)
         rows.append(response.features)
         labels.append(int(found))
         answerable.append(bool(q["expected"]))

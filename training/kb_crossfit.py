@@ -1,9 +1,8 @@
 """Cross-fitting: the calibration questions scored by dense encoders that never saw them.
 
 >>> folds = train_folds(procedures, calibration, aliases=aliases)     # once: FOLDS encoders
->>> with cross_fitted(index, folds):
-...     index.reranker = fit_reranker(index, calibration)
-...     index.confidence = fit_confidence(index, calibration)
+>>> scoring = cross_fitted(index, folds)        # a view of the index, for fitting only
+>>> reranker = fit_reranker(scoring, calibration)
 
 The dense encoder learns from the calibration questions
 (:func:`training.dense_encoder.labelled_pairs`), and the reranker and the
@@ -20,8 +19,7 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +27,6 @@ from knowledge.aliases import AliasTable
 from knowledge.index.dense import DenseRetriever, doc_text
 from knowledge.index.hybrid import KnowledgeIndex
 from knowledge.records import Procedure
-from nlu.text import normalize
-from training.dense_encoder import train_dense_encoder
 
 FOLDS = 5
 
@@ -44,6 +40,8 @@ class Fold:
 def train_folds(procedures: Sequence[Procedure], questions: Sequence[Mapping], *, aliases: AliasTable,
                 folds: int = FOLDS, seed: int = 13) -> list[Fold]:
     """One :class:`Fold` per part of the answerable ``questions``; ``procedures`` in the index's order."""
+    from training.dense_encoder import train_dense_encoder  # torch: imported only when encoders are trained
+
     answerable = [dict(q) for q in questions if q["expected"]]
     random.Random(seed).shuffle(answerable)
     parts = [answerable[i::folds] for i in range(folds)]
@@ -69,17 +67,11 @@ class _FoldedDense:
         return self.by_query.get(query, self.default).search(query, k)
 
 
-@contextmanager
-def cross_fitted(index: KnowledgeIndex, folds: Sequence[Fold]) -> Iterator[KnowledgeIndex]:
-    """``index`` whose dense half scores each fold's questions with that fold's encoder, until the block ends."""
+def cross_fitted(index: KnowledgeIndex, folds: Sequence[Fold]) -> KnowledgeIndex:
+    """A view of ``index`` whose dense half scores each fold's questions with that fold's encoder
+    (``index`` itself is unchanged)."""
     if index.dense is None or not folds:
-        yield index
-        return
-    # The key is the text the dense half is asked: restored and normalised as in KnowledgeIndex.rank.
-    by_query = {normalize(index.restored(q["text"])): fold.dense for fold in folds for q in fold.questions}
-    kept = index.dense
-    index.dense = _FoldedDense(kept, by_query)  # type: ignore[assignment]
-    try:
-        yield index
-    finally:
-        index.dense = kept
+        return index
+    # The key is the text the dense half is asked: the question as the index reads it.
+    by_query = {index.parse(q["text"]).normalized: fold.dense for fold in folds for q in fold.questions}
+    return index.replace(dense=_FoldedDense(index.dense, by_query))

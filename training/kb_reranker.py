@@ -1,6 +1,6 @@
 """Fit the knowledge index's reranker on the project's calibration questions.
 
->>> index.reranker = fit_reranker(index, load_calibration())   # before fit_confidence
+>>> index = index.replace(reranker=fit_reranker(index, load_calibration()))   # before fit_confidence
 
 For each answerable calibration question, the first
 :data:`~knowledge.index.hybrid.RERANK_DEPTH` procedures of the fused ranking
@@ -27,26 +27,23 @@ from training.ranking_metrics import first_relevant_rank, mrr, recall_at
 
 
 def fit_reranker(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> LogisticModel:
-    """A reranker for ``index`` fitted on the answerable ``questions`` (``index.reranker`` is left as it was)."""
-    kept, index.reranker = index.reranker, None  # features of the fused order, not of an older reranker's
+    """A reranker for ``index`` fitted on the answerable ``questions``."""
+    index = index.replace(reranker=None)  # features of the fused order, not of an older reranker's
     rows: list[dict[str, float]] = []
     labels: list[int] = []
     groups: list[int] = []
     codes: list[list[str]] = []
     answerable = [q for q in questions if q["expected"]]
-    try:
-        for number, q in enumerate(answerable):
-            ranking = index.rank(q["text"])
-            if ranking.candidates is None:
-                codes.append([])
-                continue
-            docs = ranking.candidates.docs
-            rows.extend(index.candidate_features(ranking.candidates))
-            labels.extend(int(index.docs[int(d)]["code"] in q["expected"]) for d in docs)
-            groups.extend([number] * len(docs))
-            codes.append([index.docs[int(d)]["code"] for d in docs])
-    finally:
-        index.reranker = kept
+    for number, q in enumerate(answerable):
+        ranking = index.rank(q["text"])
+        if ranking.candidates is None:
+            codes.append([])
+            continue
+        docs = ranking.candidates.docs
+        rows.extend(index.candidate_features(ranking.candidates))
+        labels.extend(int(index.docs[int(d)]["code"] in q["expected"]) for d in docs)
+        groups.extend([number] * len(docs))
+        codes.append([index.docs[int(d)]["code"] for d in docs])
     if not rows or len(set(labels)) < 2:
         raise ValueError("the reranker needs answerable questions whose first candidates include right and wrong ones")
     names = tuple(rows[0])

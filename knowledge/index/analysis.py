@@ -41,11 +41,18 @@ def with_bigrams(sylls: list[str]) -> list[str]:
     return sylls + [f"{a}_{b}" for a, b in zip(sylls, sylls[1:])]
 
 
-def analyze(text: str, *, expand: bool = True) -> Terms:
-    """Index terms of ``text`` in both forms. ``expand`` turns abbreviation expansion on."""
-    norm = normalize(text)
-    if expand:
-        norm = normalize(expand_abbreviations(norm))
-    sylls = syllables(norm)
+def analysis_form(text: str) -> str:
+    """``text`` normalised with abbreviations expanded: what :func:`terms_of` reads."""
+    return normalize(expand_abbreviations(normalize(text)))
+
+
+def terms_of(form: str) -> Terms:
+    """Index terms, in both forms, of text already in :func:`analysis_form`."""
+    sylls = syllables(form)
     plain = [strip_diacritics(s) for s in sylls]
-    return Terms(with_bigrams(sylls), with_bigrams(plain), has_diacritics(norm))
+    return Terms(with_bigrams(sylls), with_bigrams(plain), has_diacritics(form))
+
+
+def analyze(text: str) -> Terms:
+    """Index terms of ``text`` in both forms (documents and queries alike)."""
+    return terms_of(analysis_form(text))

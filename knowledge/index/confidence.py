@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Self
+from typing import Self
 
 FEATURES = (
     "coverage",
@@ -62,8 +62,6 @@ class LogisticModel:
         return cls(**data)
 
 
-#: Where a question came from: the web chat widget, the Zalo Official Account, the hotline.
-Channel = Literal["web", "zalo", "voice"]
 #: Channels whose questions read differently enough to get their own threshold, and the
 #: calibration style that stands for each: the hotline's speech-recogniser transcripts are
 #: long, lower-case stories, whose coverage runs lower for the same certainty.

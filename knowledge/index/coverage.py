@@ -26,7 +26,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from knowledge.index.analysis import analyze
+from knowledge.index.analysis import Terms, analyze
 from knowledge.index.lexical import FieldedBM25
 from nlu.text import strip_diacritics
 
@@ -86,7 +86,12 @@ def _in(words: frozenset[str], syllables: frozenset[str], accented: str, plain: 
 
 
 def content_terms(text: str) -> list[Term]:
-    """The question's content terms: syllables and syllable pairs without question words and numbers.
+    """:func:`content_terms_of` the analysed ``text``."""
+    return content_terms_of(analyze(text))
+
+
+def content_terms_of(terms: Terms) -> list[Term]:
+    """The content terms of analysed text: syllables and syllable pairs without question words and numbers.
 
     A syllable typed with diacritics is kept accented ("tử" is not "tư" or "từ");
     one typed without is kept unaccented, so partly accented teencode ("e mún đk
@@ -94,7 +99,6 @@ def content_terms(text: str) -> list[Term]:
     phrase mixed in) can never match a Vietnamese record, so they are left out
     rather than counted as unknown content.
     """
-    terms = analyze(text)
     n = (len(terms.accented) + 1) // 2  # n syllables come first, then their n - 1 pairs
     sylls = list(zip(terms.accented[:n], terms.unaccented[:n]))
     keep = [not _in(QUESTION_WORDS, QUESTION_SYLLABLES, acc, plain) and not plain.isdigit()
@@ -137,7 +141,7 @@ class CoverageScorer:
 
     def _rarity(self, term: str, form: str) -> float:
         """BM25 idf of ``term`` by its largest document frequency over all fields."""
-        df = max(self.lexical.document_frequency(term, field, form) for field in self.lexical.weights)
+        df = max(self.lexical.document_frequency(term, field, form) for field in self.lexical.fields)
         return float(np.log(1 + (self.lexical.n_docs - df + 0.5) / (df + 0.5)))
 
     def _names_procedures(self, term: str, form: str) -> bool:
@@ -165,7 +169,7 @@ class CoverageScorer:
         if not content:
             return dict.fromkeys(COVERAGE_FEATURES, 0.0)
         key = self.key_terms[doc]
-        fields = tuple(self.lexical.weights)
+        fields = self.lexical.fields
         total = in_key = in_doc = uncovered = vocab_total = vocab_in_key = 0.0
         for term, form in content:
             weight = CONTEXT_WEIGHT if is_context(term, form) else self.rarity(term, form)

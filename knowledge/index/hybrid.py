@@ -2,7 +2,11 @@
 
 >>> index = KnowledgeIndex.build(procedures, aliases=AliasTable.load())
 >>> response = index.search("lam so do het bao nhieu tien", k=5)
->>> response.hits[0].code, response.confident, response.groups
+>>> response.results[0].code, response.confident, response.groups
+
+A built index is immutable: the reranker and the confidence model are fitted on
+an index (``training.kb_index`` does it) and passed to :meth:`KnowledgeIndex.replace`,
+which returns a new index sharing everything else.
 
 How a question is answered:
 
@@ -28,13 +32,14 @@ How a question is answered:
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -44,11 +49,16 @@ from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
+from knowledge.index.query import InvalidQuery, Query
+from knowledge.index.results import Hit, SearchResponse
 from knowledge.records import Procedure
-from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages, strip_diacritics
+from nlu.text import NgramRestorer, normalize, strip_diacritics
 
-if TYPE_CHECKING:  # the dense retriever imports torch: only loaded when an index uses it
+if TYPE_CHECKING:  # the dense retriever imports faiss and maybe torch: only loaded when an index uses it
     from knowledge.index.dense import DenseRetriever
+
+__all__ = ["DENSE_WEIGHT", "FIELD_WEIGHTS", "Candidates", "Hit", "InvalidQuery", "KnowledgeIndex", "Query",
+           "Ranking", "SearchResponse"]
 
 # Field weights and the dense share were chosen by MRR + recall@5 on the calibration questions
 # (training/data/kb_calibration.jsonl), never on the benchmark's questions, by
@@ -65,9 +75,8 @@ FIELD_WEIGHTS = {
 DENSE_WEIGHT = 0.6
 # The reranker reorders the first RERANK_DEPTH procedures of the fused ranking.
 RERANK_DEPTH = 10
-MAX_QUERY_CHARS = 2000
 RESTORER_FILE = "restorer.json.gz"
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 
 # Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
 # unaccented syllables: the level, the foreign element, and the online channel of the same service.
@@ -79,6 +88,12 @@ _QUALIFIERS = re.compile(
 )
 
 
+class DenseSearch(Protocol):
+    """What the index asks of its dense half (a :class:`~knowledge.index.dense.DenseRetriever`)."""
+
+    def search(self, query: str, k: int = 10) -> list[tuple[int, float]]: ...
+
+
 @dataclass
 class Candidates:
     """The first procedures of the fused ranking and what the reranker reads about them."""
@@ -87,86 +102,17 @@ class Candidates:
     fused: np.ndarray  # fused score per document (all of them)
     field_scores: dict[str, np.ndarray]  # unweighted BM25 per field, per document
     dense: dict[int, float]  # cosine of the documents the dense retriever returned
-    content: list[tuple[str, str]]  # the question's content terms
-    query_syllables: set[str]  # unaccented, alias-expanded
+    query: Query
 
 
 @dataclass
 class Ranking:
+    query: Query
     order: np.ndarray  # document indexes, best first
     fused: np.ndarray  # fused score per document
-    notes: list[str]
     features: dict[str, float]  # of the best document, for the confidence model
     any_match: bool
     candidates: Candidates | None = None  # for fitting the reranker
-
-
-class InvalidQuery(ValueError):
-    """The question cannot be searched (empty, too long, not text); the message says why."""
-
-
-@dataclass(frozen=True)
-class Hit:
-    code: str
-    name: str
-    score: float  # the fused lexical + dense score; hits come in the reranker's order, which may differ
-    level: str | None = None
-    group: int | None = None  # hits sharing a group id are near ties
-
-
-@dataclass
-class SearchResponse:
-    query: str
-    hits: list[Hit]
-    confident: bool
-    confidence: float
-    notes: list[str] = field(default_factory=list)  # facts from matched aliases
-    reason: str | None = None  # why there are no hits
-    features: dict[str, float] = field(default_factory=dict)  # what the confidence was computed from
-    # No hits, yet the best procedures are likely enough to offer: "did you mean ...?"
-    suggestions: list[Hit] = field(default_factory=list)
-
-    @property
-    def groups(self) -> list[list[Hit]]:
-        """Near-tie groups among the hits, best group first (each with 2+ hits)."""
-        by_id: dict[int, list[Hit]] = {}
-        for hit in self.hits:
-            if hit.group is not None:
-                by_id.setdefault(hit.group, []).append(hit)
-        return [g for g in by_id.values() if len(g) > 1]
-
-    @property
-    def ambiguous(self) -> bool:
-        """True when the best hit has near ties the user should choose between."""
-        return bool(self.hits) and self.hits[0].group is not None
-
-    def as_dict(self) -> dict:
-        """The response as the CLI and the HTTP API return it."""
-
-        def rows(hits: list[Hit]) -> list[dict]:
-            return [{"code": h.code, "name": h.name, "score": h.score, "level": h.level, "group": h.group}
-                    for h in hits]
-
-        return {
-            "results": rows(self.hits),
-            "confidence": round(self.confidence, 4),
-            "ambiguous": self.ambiguous,
-            "notes": self.notes,
-            "reason": self.reason,
-            "suggestions": rows(self.suggestions),
-        }
-
-
-def validate_query(text: str) -> str:
-    if not isinstance(text, str):
-        raise InvalidQuery("the question must be text")
-    if "\x00" in text or sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r") > 0.1 * max(len(text), 1):
-        raise InvalidQuery("the question is not readable text (binary data?)")
-    if not text.strip():
-        raise InvalidQuery("the question is empty")
-    if len(text) > MAX_QUERY_CHARS:
-        raise InvalidQuery(f"the question is too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
-    return text
 
 
 def base_name(name: str) -> str:
@@ -200,14 +146,17 @@ def procedure_fields(p: Procedure, aliases: AliasTable) -> dict[str, str]:
 
 
 class KnowledgeIndex:
+    """Lexical + dense retrieval over the procedures, a reranker, a confidence gate; immutable once built."""
+
     def __init__(
         self,
         lexical: FieldedBM25,
         docs: list[dict[str, str | None]],
         aliases: AliasTable,
         *,
-        dense: "DenseRetriever | None" = None,
+        dense: DenseSearch | None = None,
         dense_weight: float = DENSE_WEIGHT,
+        field_weights: Mapping[str, float] | None = None,
         confidence: ConfidenceModel | None = None,
         reranker: LogisticModel | None = None,
         restorer: NgramRestorer | None = None,
@@ -218,6 +167,7 @@ class KnowledgeIndex:
         self.aliases = aliases
         self.dense = dense
         self.dense_weight = dense_weight if dense is not None else 0.0
+        self.field_weights = dict(field_weights or FIELD_WEIGHTS)
         self.confidence = confidence or ConfidenceModel.coverage_rule()
         self.reranker = reranker  # None: the fused order stands
         self.restorer = restorer
@@ -230,6 +180,20 @@ class KnowledgeIndex:
             [[t for t, _ in content_terms(name) if "_" not in t] for name in self._base_names],
         )
 
+    def replace(self, **changes: Any) -> KnowledgeIndex:
+        """A new index with some parts replaced (``reranker``, ``confidence``, ``dense``, ``dense_weight``,
+        ``field_weights``, ``aliases``, ``meta``), sharing the rest; this one is left as it is."""
+        unknown = set(changes) - {"reranker", "confidence", "dense", "dense_weight", "field_weights", "aliases",
+                                  "meta"}
+        if unknown:
+            raise TypeError(f"cannot replace {', '.join(sorted(unknown))}")
+        new = copy.copy(self)
+        for name, value in changes.items():
+            setattr(new, name, dict(value) if name == "field_weights" else value)
+        if "dense" in changes and new.dense is None:
+            new.dense_weight = 0.0
+        return new
+
     # -- building -----------------------------------------------------------------
     @classmethod
     def build(
@@ -239,9 +203,10 @@ class KnowledgeIndex:
         *,
         encoder_path: Path | None = None,
         dense_weight: float = DENSE_WEIGHT,
-        confidence: ConfidenceModel | None = None,
         restorer: NgramRestorer | None = None,
-    ) -> "KnowledgeIndex":
+    ) -> KnowledgeIndex:
+        """Index ``procedures``; the reranker and the confidence model are fitted afterwards on the
+        result (:mod:`training.kb_index`) and given to :meth:`replace`."""
         started = time.perf_counter()
         fields = [procedure_fields(p, aliases) for p in procedures]
         lexical = FieldedBM25(FIELD_WEIGHTS).fit(fields)
@@ -261,73 +226,66 @@ class KnowledgeIndex:
             "encoder_path": str(encoder_path) if encoder_path else None,
             "build_seconds": round(time.perf_counter() - started, 3),
         }
-        return cls(lexical, docs, aliases, dense=dense, dense_weight=dense_weight, confidence=confidence,
-                   restorer=restorer, meta=meta)
+        return cls(lexical, docs, aliases, dense=dense, dense_weight=dense_weight, restorer=restorer, meta=meta)
 
     # -- searching ----------------------------------------------------------------
-    def search(self, text: str, k: int = 5, *, gate: bool = True, channel: str | None = None) -> SearchResponse:
-        """Ranked procedures for ``text``; no hits when nothing matches confidently.
+    def parse(self, text: str) -> Query:
+        """``text`` read as this index reads a question (restored with its restorer, matched against its aliases)."""
+        return Query.parse(text, aliases=self.aliases, restorer=self.restorer)
+
+    def search(self, text: str | Query, k: int = 5, *, gate: bool = True, channel: str | None = None) -> SearchResponse:
+        """Ranked procedures for ``text``; no results when nothing matches confidently.
 
         Below the confidence threshold the best procedures may still come back
         as ``suggestions``, for the assistant to offer rather than answer (see
         :meth:`ConfidenceModel.decide`). ``gate=False`` returns the best guesses
-        as hits even when the confidence is low (``confident`` then says whether
+        as results even when the confidence is low (``confident`` then says whether
         they passed). ``channel`` ("voice" for the hotline's transcripts) picks that
         channel's threshold when it has one. Raises :class:`InvalidQuery` for empty,
         binary or over-long input.
         """
         ranking = self.rank(text)
-        order, fused = ranking.order[: max(k, 1) * 3], ranking.fused
+        query, order, fused = ranking.query, ranking.order[: max(k, 1) * 3], ranking.fused
         if not ranking.any_match:
-            return SearchResponse(text, [], False, 0.0, ranking.notes, reason="no procedure matches the question")
+            return SearchResponse(query=query.text, results=[], confident=False, confidence=0.0, notes=query.notes,
+                                  reason="no procedure matches the question")
         confidence = self.confidence.probability(ranking.features)
         decision = self.confidence.decide(confidence, channel)
         if gate and decision != "answer":
             suggestions = self._grouped_hits(order, fused)[:k] if decision == "suggest" else []
-            return SearchResponse(text, [], False, confidence, ranking.notes,
-                                  reason="no procedure matches the question well enough", features=ranking.features,
-                                  suggestions=suggestions)
-        hits = self._grouped_hits(order, fused)[:k]
-        return SearchResponse(text, hits, decision == "answer", confidence, ranking.notes, features=ranking.features)
+            return SearchResponse(query=query.text, results=[], confident=False, confidence=confidence,
+                                  notes=query.notes, reason="no procedure matches the question well enough",
+                                  features=ranking.features, suggestions=suggestions)
+        return SearchResponse(query=query.text, results=self._grouped_hits(order, fused)[:k],
+                              confident=decision == "answer", confidence=confidence, notes=query.notes,
+                              features=ranking.features)
 
-    def rank(self, text: str) -> "Ranking":
-        """Every procedure scored for ``text``, with the features the confidence model reads.
-
-        A question typed without any diacritics is first restored (when the index
-        has a restorer): "lam so do lan dau" is ranked as "làm sổ đỏ lần đầu",
-        so accented terms can tell "đầu" from "đâu". Measured in bench/retrieval:
-        it lifts questions without diacritics, while restoring partly accented
-        teencode does not help.
-        """
-        validate_query(text)
-        text = self.restored(text)
-        matched = self.aliases.official_for_query(text)
-        terms = analyze(" ; ".join([text, *(a.official for a in matched)]))
-        field_scores = self.lexical.field_scores(terms) if terms.unaccented else {}
-        lexical = self.lexical.combine(field_scores)
-        dense = dict(self.dense.search(normalize(text), k=50)) if self.dense is not None else {}
+    def rank(self, text: str | Query) -> Ranking:
+        """Every procedure scored for ``text``, with the features the confidence model reads."""
+        query = text if isinstance(text, Query) else self.parse(text)
+        field_scores = self.lexical.field_scores(query.terms) if query.terms.unaccented else {}
+        lexical = self.lexical.combine(field_scores, self.field_weights)
+        dense = dict(self.dense.search(query.normalized, k=50)) if self.dense is not None else {}
         fused = self._fuse(lexical, dense)
         order = np.argsort(-fused, kind="stable")
-        notes = [a.note for a in matched if a.note]
         if not len(order) or fused[order[0]] <= 0:
-            return Ranking(order, fused, notes, {}, any_match=False)
-        content = content_terms(text)
-        candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, content, set(terms.unaccented))
+            return Ranking(query, order, fused, {}, any_match=False)
+        content = query.content
+        candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, query)
         head = self.candidate_features(candidates) if self.reranker is not None else None
         reranked = (np.argsort(-np.array([self.reranker.probability(f) for f in head]), kind="stable")
                     if head is not None else np.arange(len(candidates.docs)))
-        ages = stated_ages(text)
-        if ages:
+        if query.ages:
             # Age-limited procedures the stated age rules out go last ("15 tuổi" is not "dưới 14 tuổi"):
             # too few calibration questions state an age for the reranker to learn this.
-            ruled_out = [excludes(self._age_ranges[int(doc)], ages) for doc in candidates.docs]
+            ruled_out = [excludes(self._age_ranges[int(doc)], list(query.ages)) for doc in candidates.docs]
             reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
         order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
         top_features = head[int(reranked[0])] if head is not None else None  # the reranker's, of the new first
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
         coverage = ({name: top_features[name] for name in COVERAGE_FEATURES} if top_features is not None
-                    else self.coverage.features(content, top, candidates.query_syllables))
+                    else self.coverage.features(content, top, query.syllables))
         features = {
             **coverage,
             # Per content term, not per query term: fillers of a phone transcript
@@ -336,17 +294,11 @@ class KnowledgeIndex:
             "margin": (float(fused[top]) - second) / float(fused[top]),
             "dense_cosine": dense.get(top, 0.0),
             "content_terms": float(np.log1p(len(content))),
-            "alias_matched": float(bool(matched)),
+            "alias_matched": float(bool(query.aliases)),
         }
-        return Ranking(order, fused, notes, features, any_match=True, candidates=candidates)
+        return Ranking(query, order, fused, features, any_match=True, candidates=candidates)
 
-    def restored(self, text: str) -> str:
-        """``text`` as :meth:`rank` reads it: diacritics restored when it has none (and the index a restorer)."""
-        if self.restorer is not None and not has_diacritics(text):
-            return self.restorer.predict(text)
-        return text
-
-    def candidate_features(self, candidates: "Candidates") -> list[dict[str, float]]:
+    def candidate_features(self, candidates: Candidates) -> list[dict[str, float]]:
         """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order.
 
         Each evidence (dense cosine, BM25 per field, coverage) comes twice: as it
@@ -357,11 +309,13 @@ class KnowledgeIndex:
         together): recall@1 0.755 -> 0.789, MRR 0.848 -> 0.870.
         """
         best = float(candidates.fused[candidates.docs[0]]) or 1.0
+        query = candidates.query
+        syllables_ = query.syllables
         evidence = [
             {
                 "dense_cosine": candidates.dense.get(int(doc), 0.0),
                 **{f"bm25_{name}": float(scores[doc]) for name, scores in candidates.field_scores.items()},
-                **self.coverage.features(candidates.content, int(doc), candidates.query_syllables),
+                **self.coverage.features(query.content, int(doc), syllables_),
             }
             for doc in candidates.docs
         ]
@@ -401,7 +355,8 @@ class KnowledgeIndex:
             for member in ties:
                 placed.add(member)
                 doc = self.docs[member]
-                hits.append(Hit(doc["code"], doc["name"], round(float(fused[member]), 4), doc.get("level"), group))
+                hits.append(Hit(code=doc["code"], name=doc["name"], score=round(float(fused[member]), 4),
+                                level=doc.get("level"), group=group))
         return hits
 
     # -- persistence --------------------------------------------------------------
@@ -409,12 +364,13 @@ class KnowledgeIndex:
         directory.mkdir(parents=True, exist_ok=True)
         self.lexical.save(directory / "lexical")
         if self.dense is not None:
-            self.dense.save(directory / "dense")
+            self.dense.save(directory / "dense")  # type: ignore[attr-defined]
         if self.restorer is not None:
             self.restorer.save(directory / RESTORER_FILE)
         payload = {
             "meta": self.meta,
             "dense_weight": self.dense_weight,
+            "field_weights": self.field_weights,
             "confidence": self.confidence.to_json(),
             "reranker": self.reranker.to_json() if self.reranker is not None else None,
             "docs": self.docs,
@@ -422,7 +378,7 @@ class KnowledgeIndex:
         (directory / "index.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, aliases: AliasTable | None = None) -> "KnowledgeIndex":
+    def load(cls, directory: Path, aliases: AliasTable | None = None) -> KnowledgeIndex:
         payload = json.loads((directory / "index.json").read_text(encoding="utf-8"))
         if payload["meta"].get("format") != INDEX_FORMAT:
             raise ValueError(f"{directory} holds an index of another format; rebuild it with `hueai kb reindex`")
@@ -438,6 +394,7 @@ class KnowledgeIndex:
             aliases or AliasTable.load(),
             dense=dense,
             dense_weight=payload["dense_weight"],
+            field_weights=payload["field_weights"],
             confidence=ConfidenceModel.from_json(payload["confidence"]),
             reranker=LogisticModel.from_json(payload["reranker"]) if payload.get("reranker") else None,
             restorer=NgramRestorer.load(directory / RESTORER_FILE) if (directory / RESTORER_FILE).is_file() else None,

@@ -14,6 +14,9 @@ flattened tables):
 """
 
 from knowledge.parsing.errors import RecordError
-from knowledge.parsing.record import parse_record, read_record_file
+from knowledge.parsing.record import parse_record, read_record_file, record_code
 
-__all__ = ["RecordError", "parse_record", "read_record_file"]
+#: Bump when parsing changes what a record becomes: the next import re-parses every record.
+PARSER_VERSION = 1
+
+__all__ = ["PARSER_VERSION", "RecordError", "parse_record", "read_record_file", "record_code"]

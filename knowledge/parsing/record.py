@@ -52,15 +52,20 @@ def read_record_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def record_code(raw: dict[str, Any]) -> str:
+    """The record's procedure code (``ma_thu_tuc``); RecordError when it is missing or blank."""
+    if not isinstance(raw, dict):
+        raise RecordError(f"not a JSON object but a {type(raw).__name__}")
+    return _required(raw, "ma_thu_tuc")
+
+
 def parse_record(raw: dict[str, Any], *, ministry: str | None = None) -> Procedure:
     """Parse one record (as loaded by :func:`read_record_file`).
 
     Raises RecordError when the code or name is missing or blank, when the
     record is not a mapping, or when a table has a layout we do not know.
     """
-    if not isinstance(raw, dict):
-        raise RecordError(f"not a JSON object but a {type(raw).__name__}")
-    code = _required(raw, "ma_thu_tuc")
+    code = record_code(raw)
     name = _required(raw, "ten_thu_tuc")
     fields, notes, page_of = _sections(raw, code)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -13,9 +12,7 @@ from typing import Any
 
 import joblib
 import numpy as np
-import scipy
 import scipy.sparse as sp
-import sklearn
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
@@ -23,6 +20,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
+from core.artifacts import provenance
 from nlu.posts.evaluation import evaluate
 from nlu.posts.features import FORMAT_VERSION, HEADS, TITLE_REPEAT, PostFeatures
 
@@ -221,20 +219,17 @@ class PostClassifier:
         joblib.dump(self.features_, directory / "features.joblib")
         for head, estimator in self.estimators_.items():
             joblib.dump(estimator, directory / f"{head}.joblib")
-        from vietnam_provinces import __version__ as provinces_version
-
-        meta = {
-            "format_version": FORMAT_VERSION,
-            "kind": "posts",
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "params": self.params(),
-            "heads": self.heads_,
-            "metrics": self.metrics_,
-            "training_data": self.training_,
-            "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-                         "numpy": np.__version__, "scipy": scipy.__version__,
-                         "joblib": joblib.__version__, "vietnam-provinces": provinces_version},
-        }
+        meta = provenance(
+            "posts",
+            data_hash=self.training_["sha256"],
+            seed=self.seed,
+            metrics=self.metrics_,
+            libraries=("scikit-learn", "numpy", "scipy", "joblib", "vietnam-provinces"),
+            format_version=FORMAT_VERSION,
+            params=self.params(),
+            heads=self.heads_,
+            training_data=self.training_,
+        )
         (directory / "model.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return directory
 

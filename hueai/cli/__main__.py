@@ -1,0 +1,5 @@
+"""``python -m hueai.cli``: the same as the ``hueai`` command."""
+
+from hueai.cli import app
+
+app()

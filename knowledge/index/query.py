@@ -1,0 +1,78 @@
+"""A citizen's question, read once: restored, normalised, expanded, matched against the aliases.
+
+Every part of the ranking reads the same :class:`Query` (BM25 its terms, the
+dense encoder its normalised text, the coverage features and the reranker its
+content terms, the eligibility rule its stated ages), so a question is
+normalised, expanded and restored exactly once on its way through search.
+
+>>> query = Query.parse("lam so do lan dau", aliases=AliasTable.load(), restorer=restorer)
+>>> query.restored, [a.official for a in query.aliases]
+('làm sổ đỏ lần đầu', ['giấy chứng nhận quyền sử dụng đất'])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.aliases import Alias, AliasTable
+from knowledge.index.analysis import Terms, analysis_form, terms_of
+from knowledge.index.coverage import Term, content_terms_of
+from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages
+
+MAX_QUERY_CHARS = 2000
+
+
+class InvalidQuery(ValueError):
+    """The question cannot be searched (empty, too long, not text); the message says why."""
+
+
+def validate_query(text: object) -> str:
+    """``text`` when it is a searchable question; :class:`InvalidQuery` saying why it is not."""
+    if not isinstance(text, str):
+        raise InvalidQuery("the question must be text")
+    if "\x00" in text or sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r") > 0.1 * max(len(text), 1):
+        raise InvalidQuery("the question is not readable text (binary data?)")
+    if not text.strip():
+        raise InvalidQuery("the question is empty")
+    if len(text) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the question is too long ({len(text)} characters, at most {MAX_QUERY_CHARS})")
+    return text
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # as asked
+    restored: str  # diacritics restored when it was typed without any (and a restorer is given), else as asked
+    normalized: str  # the restored text normalised: what the dense encoder reads
+    aliases: tuple[Alias, ...]  # alias entries whose phrases occur in it
+    terms: Terms  # the question and the matched official phrases, analysed: what BM25 reads
+    content: tuple[Term, ...]  # the question's content terms: what coverage and the reranker read
+    ages: tuple[int, ...]  # ages it states ("con tôi 15 tuổi")
+
+    @classmethod
+    def parse(cls, text: str, *, aliases: AliasTable, restorer: NgramRestorer | None = None) -> Query:
+        """Read ``text``; :class:`InvalidQuery` for empty, binary or over-long input.
+
+        A question typed without any diacritics is restored first ("lam so do lan
+        dau" is read as "làm sổ đỏ lần đầu", so accented terms can tell "đầu" from
+        "đâu"). Measured in bench/retrieval: it lifts questions without
+        diacritics, while restoring partly accented teencode does not help.
+        """
+        validate_query(text)
+        restored = restorer.predict(text) if restorer is not None and not has_diacritics(text) else text
+        normalized = normalize(restored)
+        matched = tuple(aliases.official_for_query(normalized))
+        question = analysis_form(normalized)
+        terms = terms_of(" ; ".join([question, *(analysis_form(a.official) for a in matched)]))
+        return cls(text, restored, normalized, matched, terms, tuple(content_terms_of(terms_of(question))),
+                   tuple(stated_ages(normalized)))
+
+    @property
+    def notes(self) -> list[str]:
+        """Facts to tell the citizen from the matched aliases (e.g. that household books are abolished)."""
+        return [a.note for a in self.aliases if a.note]
+
+    @property
+    def syllables(self) -> set[str]:
+        """Unaccented terms of the question and its official phrases (what a procedure's name is compared with)."""
+        return set(self.terms.unaccented)

@@ -1,0 +1,48 @@
+"""Train the NLU model (intents and entities) from Rasa 3.x YAML into a versioned model directory.
+
+    >>> target = train_nlu(Path("training/data/nlu"), models_dir=Path("var/models"))   # CURRENT points at it
+
+``training/data/nlu/`` is the project's own data; ``training/data/nlu_test/`` is
+held back for ``hueai evaluate nlu`` and ``python -m bench.nlu`` and never
+trained on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from core.artifacts import current, current_matches, new_version_dir, set_current
+from nlu.model import NLUModel
+from nlu.training_data import load_training_data
+
+KIND = "nlu"
+DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "nlu"
+
+
+def train_nlu(
+    data_path: Path,
+    *,
+    models_dir: Path,
+    encoder: Path | None = None,
+    out: Path | None = None,
+    progress: bool = False,
+    unless_current: bool = False,
+) -> Path:
+    """Train on ``data_path``, save the model and, unless ``out`` is elsewhere, make it current.
+
+    ``encoder`` (``HUEAI_NLU_ENCODER``) fine-tunes that local Hugging Face encoder for the intents
+    instead of the TF-IDF default. ``unless_current`` skips training when the current model was
+    trained on the same data with the same backend (set-up).
+    """
+    data = load_training_data(data_path)
+    # The model's identity: its data and, when one is configured, the encoder it fine-tunes.
+    fingerprint = hashlib.sha256(f"{data.content_hash()}|{encoder or ''}".encode()).hexdigest()
+    if unless_current and out is None and current_matches(models_dir, KIND, fingerprint):
+        return current(models_dir, KIND)  # type: ignore[return-value]
+    target = out or new_version_dir(models_dir, KIND, fingerprint)
+    model = NLUModel(seed=13, intent_backend="tfidf" if encoder is None else "transformer", encoder_path=encoder)
+    model.fit(data, progress=progress).save(target)
+    if out is None or out.resolve().parent == (models_dir / KIND).resolve():
+        set_current(models_dir, KIND, target)
+    return target
