@@ -138,6 +138,7 @@ class CoverageScorer:
         # Per-term facts of the base, asked for each of the reranker's ten candidates: cached.
         self.rarity = lru_cache(maxsize=_TERM_CACHE)(self._rarity)
         self.names_procedures = lru_cache(maxsize=_TERM_CACHE)(self._names_procedures)
+        self.documents_with = lru_cache(maxsize=_TERM_CACHE)(self._documents_with)
 
     def _rarity(self, term: str, form: str) -> float:
         """BM25 idf of ``term`` by its largest document frequency over all fields."""
@@ -148,8 +149,17 @@ class CoverageScorer:
         """Whether ``term`` occurs in some procedure's name or aliases: a word that tells procedures apart."""
         return any(self.lexical.document_frequency(term, field, form) for field in ("name", "aliases"))
 
+    def _documents_with(self, term: str, form: str) -> np.ndarray:
+        """The sorted ids of the procedures that have ``term`` in any field."""
+        return np.unique(np.concatenate([self.lexical.postings(term, field, form) for field in self.lexical.fields]))
+
     def features(self, content: Sequence[Term], doc: int, query_syllables: set[str]) -> dict[str, float]:
-        """How well procedure ``doc`` covers the question (``content``) and its name is covered in turn.
+        """:meth:`features_many` of one procedure."""
+        return self.features_many(content, [doc], query_syllables)[0]
+
+    def features_many(self, content: Sequence[Term], docs: Sequence[int], query_syllables: set[str]
+                      ) -> list[dict[str, float]]:
+        """How well each procedure of ``docs`` covers the question (``content``) and its name is covered in turn.
 
         Each content term weighs by its rarity in the knowledge base, a story
         word :data:`CONTEXT_WEIGHT`:
@@ -167,20 +177,30 @@ class CoverageScorer:
           alias-expanded) that the question mentions.
         """
         if not content:
-            return dict.fromkeys(COVERAGE_FEATURES, 0.0)
-        key = self.key_terms[doc]
-        fields = self.lexical.fields
-        total = in_key = in_doc = uncovered = vocab_total = vocab_in_key = 0.0
+            return [dict.fromkeys(COVERAGE_FEATURES, 0.0) for _ in docs]
+        ids = np.asarray(docs, dtype=np.int64)
+        # Per term, once for all candidates: its weight, whether it names procedures, which candidates have it.
+        terms = []
         for term, form in content:
+            with_term = self.documents_with(term, form)
+            position = np.minimum(np.searchsorted(with_term, ids), max(len(with_term) - 1, 0))
+            has = (with_term[position] == ids) if len(with_term) else np.zeros(len(ids), dtype=bool)
             weight = CONTEXT_WEIGHT if is_context(term, form) else self.rarity(term, form)
+            terms.append(((term, form), weight, self.names_procedures(term, form), has))
+        return [self._doc_features(terms, i, doc, query_syllables) for i, doc in enumerate(docs)]
+
+    def _doc_features(self, terms: list, i: int, doc: int, query_syllables: set[str]) -> dict[str, float]:
+        key = self.key_terms[doc]
+        total = in_key = in_doc = uncovered = vocab_total = vocab_in_key = 0.0
+        for term, weight, names_procedures, has in terms:
             total += weight
-            found_in_key = (term, form) in key
+            found_in_key = term in key
             in_key += weight * found_in_key
-            if any(self.lexical.occurs(term, doc, field, form) for field in fields):
+            if has[i]:
                 in_doc += weight
             else:
                 uncovered = max(uncovered, weight)
-            if self.names_procedures(term, form):
+            if names_procedures:
                 vocab_total += weight
                 vocab_in_key += weight * found_in_key
         name_total = name_in_query = 0.0

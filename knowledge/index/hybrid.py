@@ -273,7 +273,7 @@ class KnowledgeIndex:
         content = query.content
         candidates = Candidates(order[:RERANK_DEPTH], fused, field_scores, dense, query)
         head = self.candidate_features(candidates) if self.reranker is not None else None
-        reranked = (np.argsort(-np.array([self.reranker.probability(f) for f in head]), kind="stable")
+        reranked = (np.argsort(-np.array(self.reranker.probabilities(head)), kind="stable")
                     if head is not None else np.arange(len(candidates.docs)))
         if query.ages:
             # Age-limited procedures the stated age rules out go last ("15 tuổi" is not "dưới 14 tuổi"):
@@ -310,14 +310,15 @@ class KnowledgeIndex:
         """
         best = float(candidates.fused[candidates.docs[0]]) or 1.0
         query = candidates.query
-        syllables_ = query.syllables
+        docs = [int(doc) for doc in candidates.docs]
+        coverage = self.coverage.features_many(query.content, docs, query.syllables)
         evidence = [
             {
-                "dense_cosine": candidates.dense.get(int(doc), 0.0),
+                "dense_cosine": candidates.dense.get(doc, 0.0),
                 **{f"bm25_{name}": float(scores[doc]) for name, scores in candidates.field_scores.items()},
-                **self.coverage.features(query.content, int(doc), syllables_),
+                **doc_coverage,
             }
-            for doc in candidates.docs
+            for doc, doc_coverage in zip(docs, coverage)
         ]
         strongest = {name: max(row[name] for row in evidence) for name in evidence[0]} if evidence else {}
         return [

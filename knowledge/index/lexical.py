@@ -33,6 +33,35 @@ class FieldedBM25:
         self.b = b
         self._indexes: dict[tuple[str, str], bm25s.BM25] = {}
         self.n_docs = 0
+        # Per form, every field's BM25 columns stacked in one CSC matrix over (field, document) rows, and a
+        # table from a term to its column in each field (-1: not there): a query's terms are looked up
+        # once and all fields scored in one pass (see _stacked_scores).
+        self._term_ids: dict[str, dict[str, int]] = {}
+        self._stacked: dict[str, tuple[np.ndarray, ...]] = {}
+
+    def _stack(self) -> None:
+        for form in FORMS:
+            indexes = [self._indexes[(field, form)] for field in self.fields]
+            ids: dict[str, int] = {}
+            for index in indexes:
+                for term in index.vocab_dict:
+                    ids.setdefault(term, len(ids))
+            table = np.full((len(ids), len(indexes)), -1, dtype=np.int64)
+            starts, ends, rows, data = [], [], [], []
+            columns = entries = 0  # so far, over the fields before this one
+            for f, index in enumerate(indexes):
+                for term, column in index.vocab_dict.items():
+                    table[ids[term], f] = columns + column
+                indptr = index.scores["indptr"].astype(np.int64)
+                starts.append(entries + indptr[:-1])
+                ends.append(entries + indptr[1:])
+                rows.append(index.scores["indices"].astype(np.int64) + f * self.n_docs)
+                data.append(index.scores["data"])
+                columns += len(indptr) - 1
+                entries += int(indptr[-1])
+            self._term_ids[form] = ids
+            self._stacked[form] = (table, np.concatenate(starts), np.concatenate(ends), np.concatenate(rows),
+                                   np.concatenate(data))
 
     def fit(self, docs: Sequence[Mapping[str, str]]) -> "FieldedBM25":
         """Index ``docs``: each a mapping of field name to text (missing fields are empty)."""
@@ -44,18 +73,39 @@ class FieldedBM25:
                 # An empty field still needs a token so bm25s keeps the document count aligned.
                 index.index([getattr(t, form) or ["<empty>"] for t in analyzed], show_progress=False)
                 self._indexes[(field, form)] = index
+        self._stack()
         return self
 
     def field_scores(self, terms: Terms) -> dict[str, np.ndarray]:
         """Unweighted BM25 scores per field for already analysed query terms."""
-        out: dict[str, np.ndarray] = {}
-        for field in self.fields:
-            scores = self._indexes[(field, "unaccented")].get_scores(terms.unaccented)
-            if terms.has_diacritics:
-                # Accented terms add precision only when the query carries diacritics.
-                scores = scores + self._indexes[(field, "accented")].get_scores(terms.accented)
-            out[field] = scores
-        return out
+        scores = self._stacked_scores("unaccented", terms.unaccented)
+        if terms.has_diacritics:
+            # Accented terms add precision only when the query carries diacritics.
+            scores = scores + self._stacked_scores("accented", terms.accented)
+        return dict(zip(self.fields, scores))
+
+    def _stacked_scores(self, form: str, tokens: list[str]) -> np.ndarray:
+        """bm25s's ``get_scores`` of ``tokens`` in every field (one row per field), bit for bit, in one pass.
+
+        bm25s adds each known token's precomputed column to the scores in token order
+        (repeats count again), one ``np.add.at`` per token and field: that loop was most
+        of a search's time. ``np.add.at`` applies its additions in order, so one call
+        over the columns of all tokens, gathered token after token, sums every
+        document's scores in the same order, with the same float32 rounding; the
+        fields' rows of the stacked matrix never meet.
+        """
+        table, starts, ends, rows, data = self._stacked[form]
+        ids = self._term_ids[form]
+        known = [ids[t] for t in tokens if t in ids]
+        scores = np.zeros(len(self.fields) * self.n_docs, dtype=data.dtype)
+        columns = table[known].ravel()  # token after token, each token's fields in order
+        columns = columns[columns >= 0]
+        if len(columns):
+            first, lengths = starts[columns], ends[columns] - starts[columns]
+            # every entry of every column, column after column: first + 0 .. length - 1
+            entries = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+            np.add.at(scores, rows[entries], data[entries])
+        return scores.reshape(len(self.fields), self.n_docs)
 
     def combine(self, field_scores: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
         """The ``weights``-weighted sum of :meth:`field_scores`: one score per document."""
@@ -73,16 +123,14 @@ class FieldedBM25:
         indptr = index.scores["indptr"]
         return int(indptr[term_id + 1] - indptr[term_id])
 
-    def occurs(self, term: str, doc: int, field: str, form: str = "unaccented") -> bool:
-        """Whether ``term`` occurs in document ``doc``'s ``field`` (a binary search in its CSC column)."""
+    def postings(self, term: str, field: str, form: str = "unaccented") -> np.ndarray:
+        """The sorted ids of the documents whose ``field`` has ``term`` (its column of bm25s's CSC matrix)."""
         index = self._indexes[(field, form)]
         term_id = index.vocab_dict.get(term)
         if term_id is None:
-            return False
+            return np.zeros(0, dtype=np.int64)
         indptr, indices = index.scores["indptr"], index.scores["indices"]
-        column = indices[indptr[term_id] : indptr[term_id + 1]]
-        position = int(np.searchsorted(column, doc))
-        return position < len(column) and int(column[position]) == doc
+        return indices[indptr[term_id] : indptr[term_id + 1]]
 
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
@@ -101,4 +149,5 @@ class FieldedBM25:
                 self._indexes[(field, form)] = bm25s.BM25.load(
                     str(directory / f"{field}.{form}"), show_progress=False, verbosity=0
                 )
+        self._stack()
         return self
