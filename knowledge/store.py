@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from core.storage import Database
 from knowledge.records import Procedure
@@ -20,8 +20,3 @@ def get_procedure(db: Database, code: str) -> Procedure | None:
     with db.session() as session:
         row = session.get(ProcedureRow, code.strip())
         return Procedure.model_validate(row.data) if row else None
-
-
-def count_procedures(db: Database) -> int:
-    with db.session() as session:
-        return session.scalar(select(func.count()).select_from(ProcedureRow)) or 0

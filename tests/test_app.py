@@ -144,3 +144,27 @@ def test_a_missing_model_is_a_503_that_says_what_to_run(tmp_path: Path, kb_db) -
             time.sleep(0.01)
         missing = client.get("/api/kb/search", params={"q": "khai sinh"})
         assert missing.status_code == 503 and "hueai setup" in missing.json()["detail"]
+
+
+def test_twenty_concurrent_clients_all_get_right_answers(base_url: str, kb_index) -> None:  # type: ignore[no-untyped-def]
+    """A short load smoke over loopback (bench/load.py measures speed): every concurrent request is
+    answered, and answered as the index answers it alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = ["đăng ký khai sinh cho con", "dang ky thuong tru", "cấp lại thẻ căn cước bị mất",
+                 "xin giấy phép xây dựng nhà ở", "giá vàng hôm nay", "đăng ký kết hôn với người nước ngoài"]
+    expected = {q: [h.code for h in kb_index.search(q).results] for q in questions}
+
+    def client(number: int) -> list[tuple[str, int, list[str]]]:
+        with httpx.Client(base_url=base_url, timeout=30) as http:
+            answers = []
+            for i in range(10):
+                question = questions[(number + i) % len(questions)]
+                response = http.get("/api/kb/search", params={"q": question})
+                answers.append((question, response.status_code, [r["code"] for r in response.json()["results"]]))
+            return answers
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = [a for batch in pool.map(client, range(20)) for a in batch]
+    assert len(answers) == 200
+    assert all(status == 200 and codes == expected[question] for question, status, codes in answers)

@@ -12,7 +12,7 @@ from core.storage import Database
 from hueai.db import downgrade, upgrade
 from knowledge.tables import ImportRun
 from knowledge.importer import import_records
-from knowledge.store import count_procedures, get_procedure, load_procedures
+from knowledge.store import get_procedure, load_procedures
 
 KNOWN = ("bo-tu-phap/1.001193.json", "bo-cong-an/1.004222.json", "bo-tu-phap/2.000806.json")
 
@@ -40,7 +40,7 @@ def test_import_is_idempotent_and_updates_changed_records(database: Database, tt
     assert (first.added, first.updated, first.unchanged, first.skipped) == (3, 0, 0, [])
     again = import_records(database, export)
     assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
-    assert count_procedures(database) == 3
+    assert len(load_procedures(database)) == 3
 
     record_path = export / "bo-tu-phap/1.001193.json"
     record = json.loads(record_path.read_text(encoding="utf-8"))

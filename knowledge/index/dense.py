@@ -155,18 +155,14 @@ class DenseRetriever:
     ``encoder_path`` is a sentence-transformers model directory; it is loaded
     once, here, on CPU, and kept for every query. A lone ``StaticEmbedding``
     runs on numpy (``backend == "numpy"``, torch is never imported); anything
-    else on sentence-transformers and torch (``backend == "torch"``).
-    ``num_threads`` caps torch's intra-op threads (process-wide, as torch
-    offers no other kind). Leave it at ``None`` to keep torch's default; 1–4 is
-    right for a transformer encoder serving single queries next to a web
-    server. It is ignored for the static encoder, which does no matrix
-    multiplication worth parallelising (and so does not import torch to set it).
+    else on sentence-transformers and torch (``backend == "torch"``). How many
+    threads torch may use is the process's business (``hueai.threads``).
 
     Call :meth:`fit` with the document texts, then :meth:`search`. Document
     ids returned are positions in the sequence given to :meth:`fit`.
     """
 
-    def __init__(self, encoder_path: Path, *, num_threads: int | None = None) -> None:
+    def __init__(self, encoder_path: Path) -> None:
         self.encoder_path = Path(encoder_path)
         if not (self.encoder_path / "modules.json").is_file():
             raise FileNotFoundError(
@@ -179,11 +175,8 @@ class DenseRetriever:
             self.backend = "numpy"
             self.dimension = self._static.dimension
         else:
-            import torch
             from sentence_transformers import SentenceTransformer
 
-            if num_threads is not None:
-                torch.set_num_threads(num_threads)
             self.backend = "torch"
             self.encoder = SentenceTransformer(str(self.encoder_path), device="cpu", local_files_only=True)
             self.encoder.eval()
@@ -269,7 +262,7 @@ class DenseRetriever:
         (directory / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, encoder_path: Path, *, num_threads: int | None = None) -> Self:
+    def load(cls, directory: Path, encoder_path: Path) -> Self:
         """Load an index written by :meth:`save`, with the encoder at ``encoder_path``.
 
         Raises :class:`ValueError` when ``encoder_path`` is not the encoder the
@@ -280,7 +273,7 @@ class DenseRetriever:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         if meta.get("format_version") != _FORMAT_VERSION:
             raise ValueError(f"{directory}: dense index format {meta.get('format_version')}, expected {_FORMAT_VERSION}")
-        retriever = cls(encoder_path, num_threads=num_threads)
+        retriever = cls(encoder_path)
         if meta["encoder_fingerprint"] != retriever.encoder_fingerprint:
             raise ValueError(
                 f"{directory} was built with encoder {meta['encoder_fingerprint']} ({meta['encoder_path']}), "
