@@ -1,4 +1,4 @@
 """Channels (not built yet): the web chat widget and the Zalo Official Account webhook.
 
-May import: :mod:`dialogue` (and through it nlu, knowledge), :mod:`hueai.storage`.
+May import: :mod:`core`, :mod:`nlu`, :mod:`knowledge`, :mod:`dialogue`. Never voice, media_monitor or hueai.
 """

@@ -2,5 +2,5 @@
 knowledge-base answer, a clarifying question (near-tie groups from
 :class:`knowledge.index.hybrid.SearchResponse`) or a hand-off to a human operator.
 
-May import: :mod:`nlu`, :mod:`knowledge`, :mod:`hueai.storage`. Never channels, voice or media_monitor.
+May import: :mod:`core`, :mod:`nlu`, :mod:`knowledge`. Never channels, voice, media_monitor or hueai.
 """

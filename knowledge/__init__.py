@@ -2,6 +2,6 @@
 (:mod:`knowledge.parsing`), importing them, the hybrid retrieval index
 (:mod:`knowledge.index`) and extractive answers (:mod:`knowledge.answers`).
 
-May import: :mod:`nlu.text` (the shared Vietnamese text layer), :mod:`hueai.storage`
-for persistence, third-party packages. Never dialogue, channels, voice or media_monitor.
+May import: :mod:`core` (storage, shared types, artefacts), :mod:`nlu` (the shared Vietnamese text
+layer) and third-party packages. Never dialogue, channels, voice, media_monitor or hueai.
 """

@@ -1,4 +1,5 @@
 """Press and social monitoring (not built yet): crawl, filter, label sentiment, verify, export to the IOC.
 
-May import: :mod:`dialogue`'s shared models where useful, :mod:`nlu`, :mod:`hueai.storage`.
+May import: :mod:`core` (storage, shared types) and :mod:`nlu` (the post classifiers). Never dialogue,
+channels, voice or hueai.
 """

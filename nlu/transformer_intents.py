@@ -6,7 +6,7 @@ backend is the optional alternative for an operator who has a pretrained
 Vietnamese encoder on disk, e.g. PhoBERT (``vinai/phobert-base-v2``) or any
 other Hugging Face encoder directory: it puts a fresh classification head on the
 encoder and fine-tunes the whole network on the intent examples. It is switched
-on by ``HUEAI_NLU_ENCODER=/path/to/encoder`` (see :mod:`hueai.settings`), or in
+on by ``HUEAI_NLU_ENCODER=/path/to/encoder`` (see :mod:`nlu.settings`), or in
 code::
 
     from nlu.model import NLUModel
