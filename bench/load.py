@@ -7,7 +7,7 @@ port over an installation that ``hueai setup`` built, waits for ``/healthz``,
 then drives it with wrk (Debian's ``wrk``, a C load generator, so that the
 client takes little of the two cores the server needs) for ``--seconds`` per
 client count. Each request asks the next question of the development set
-(``bench/data/kb_questions_blind.jsonl``), URL-encoded, round robin. Reports
+(``bench/data/kb_questions_dev.jsonl``), URL-encoded, round robin. Reports
 requests/s, p50/p95/p99 latency, errors, and the resident memory of each server
 process, and writes ``bench/results/load.json``. Loopback only, bounded in time.
 """
@@ -35,7 +35,7 @@ from rich.table import Table
 
 from bench import REPO, write_result
 
-QUESTIONS = REPO / "bench" / "data" / "kb_questions_blind.jsonl"
+QUESTIONS = REPO / "bench" / "data" / "kb_questions_dev.jsonl"
 # wrk's Lua hooks: one request path per question, round robin; p50/p95/p99 and counts printed as JSON at the end.
 WRK_SCRIPT = """
 local paths = {}

@@ -1,7 +1,11 @@
 """Validate the hand-written retrieval benchmark question sets (bench/data/kb_questions*.jsonl).
 
-``kb_questions.jsonl`` was written while the retriever was built; ``kb_questions_blind.jsonl``
-by a separate writer who saw neither the retriever nor its data (ids ``b001``...).
+Two development sets, whose results were read while the retriever was tuned: ``kb_questions.jsonl``
+(written while it was built, ids ``q…``) and ``kb_questions_dev.jsonl`` (written by a separate writer
+who saw neither the retriever nor its data, ids ``b…``); and ``kb_questions_longtail.jsonl`` (ids
+``t…``), sealed: about procedures that no calibration question asks about, written blind, and only
+ever read as aggregate numbers. No benchmark question may repeat a calibration question, exactly or
+nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
 (never copied into the repo); those checks skip only when that folder is absent.
@@ -17,7 +21,13 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-QUESTION_SETS = {"kb_questions.jsonl": "q", "kb_questions_blind.jsonl": "b"}  # file -> id prefix
+QUESTION_SETS = {"kb_questions.jsonl": "q", "kb_questions_dev.jsonl": "b", "kb_questions_longtail.jsonl": "t"}
+CALIBRATION = REPO / "training" / "data" / "kb_calibration.jsonl"
+# Two questions are near duplicates when they ask about the same procedures (or both about none) and
+# share at least half of their word pairs (unaccented, lower case): "tam ngung kinh doanh ho ca the"
+# and "tam ngung kinh doanh ho ca the 3 thang" (0.75), "mất sổ đỏ thì xin cấp lại mất bao lâu" and
+# "mat so do thi lam lai mat bao lau" (0.50). Paraphrases by other writers stay below (0.2-0.4).
+NEAR_DUPLICATE = 0.5
 
 STYLES = {"formal", "colloquial", "no_diacritics", "teencode", "spoken"}
 MIN_QUESTIONS = 220
@@ -107,3 +117,29 @@ def test_mostly_paraphrased(rows, names):
 
     verbatim = [r["id"] for r in rows if any(core(c) in _words(r["text"]) for c in r["expected"])]
     assert len(verbatim) <= len(rows) / 3, verbatim
+
+
+def _word_pairs(text: str) -> set[str]:
+    words = _words(text).split()
+    return {" ".join(words[i : i + 2]) for i in range(len(words) - 1)} or {" ".join(words)}
+
+
+def test_no_benchmark_question_repeats_a_calibration_question(rows, jsonl):  # type: ignore[no-untyped-def]
+    """The models learn from the calibration questions: a benchmark question they have seen, or nearly,
+    would measure memory, not retrieval."""
+    calibration = [(c, _word_pairs(c["text"])) for c in jsonl(CALIBRATION)]
+    texts = {_words(c["text"]): c["id"] for c, _ in calibration}
+    for row in rows:
+        assert _words(row["text"]) not in texts, f"{row['id']} is calibration question {texts[_words(row['text'])]}"
+        pairs = _word_pairs(row["text"])
+        for question, other in calibration:
+            same_target = set(row["expected"]) & set(question["expected"]) or not (row["expected"] or question["expected"])
+            similarity = len(pairs & other) / len(pairs | other)
+            assert not (same_target and similarity >= NEAR_DUPLICATE), (
+                f"{row['id']} nearly repeats calibration question {question['id']} ({similarity:.2f})")
+
+
+def test_the_long_tail_set_asks_about_procedures_no_calibration_question_names(jsonl):  # type: ignore[no-untyped-def]
+    calibrated = {code for q in jsonl(CALIBRATION) for code in q["expected"]}
+    long_tail = jsonl(REPO / "bench" / "data" / "kb_questions_longtail.jsonl")
+    assert not [r["id"] for r in long_tail if set(r["expected"]) & calibrated]

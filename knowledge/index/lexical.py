@@ -40,6 +40,7 @@ class FieldedBM25:
         self._stacked: dict[str, tuple[np.ndarray, ...]] = {}
 
     def _stack(self) -> None:
+        """Build the stacked matrices; each field's bm25s index then holds views into them (no second copy)."""
         for form in FORMS:
             indexes = [self._indexes[(field, form)] for field in self.fields]
             ids: dict[str, int] = {}
@@ -47,21 +48,26 @@ class FieldedBM25:
                 for term in index.vocab_dict:
                     ids.setdefault(term, len(ids))
             table = np.full((len(ids), len(indexes)), -1, dtype=np.int64)
-            starts, ends, rows, data = [], [], [], []
+            starts, fields, bounds = [], [], []
             columns = entries = 0  # so far, over the fields before this one
             for f, index in enumerate(indexes):
                 for term, column in index.vocab_dict.items():
                     table[ids[term], f] = columns + column
                 indptr = index.scores["indptr"].astype(np.int64)
-                starts.append(entries + indptr[:-1])
-                ends.append(entries + indptr[1:])
-                rows.append(index.scores["indices"].astype(np.int64) + f * self.n_docs)
-                data.append(index.scores["data"])
+                starts.append(entries + indptr)
+                fields.append(np.full(len(indptr) - 1, f * self.n_docs, dtype=np.int64))
+                bounds.append((entries, entries + int(indptr[-1])))
                 columns += len(indptr) - 1
                 entries += int(indptr[-1])
+            rows = np.concatenate([index.scores["indices"] for index in indexes])
+            data = np.concatenate([index.scores["data"] for index in indexes])
+            for index, (start, end) in zip(indexes, bounds):
+                index.scores["indices"], index.scores["data"] = rows[start:end], data[start:end]
+            # column c of the stack: entries starts[c] .. ends[c] of rows/data, rows of field offset[c]
+            ends = np.concatenate([s[1:] for s in starts])
             self._term_ids[form] = ids
-            self._stacked[form] = (table, np.concatenate(starts), np.concatenate(ends), np.concatenate(rows),
-                                   np.concatenate(data))
+            self._stacked[form] = (table, np.concatenate([s[:-1] for s in starts]), ends, np.concatenate(fields),
+                                   rows, data)
 
     def fit(self, docs: Sequence[Mapping[str, str]]) -> "FieldedBM25":
         """Index ``docs``: each a mapping of field name to text (missing fields are empty)."""
@@ -94,7 +100,7 @@ class FieldedBM25:
         document's scores in the same order, with the same float32 rounding; the
         fields' rows of the stacked matrix never meet.
         """
-        table, starts, ends, rows, data = self._stacked[form]
+        table, starts, ends, offsets, rows, data = self._stacked[form]
         ids = self._term_ids[form]
         known = [ids[t] for t in tokens if t in ids]
         scores = np.zeros(len(self.fields) * self.n_docs, dtype=data.dtype)
@@ -104,7 +110,7 @@ class FieldedBM25:
             first, lengths = starts[columns], ends[columns] - starts[columns]
             # every entry of every column, column after column: first + 0 .. length - 1
             entries = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-            np.add.at(scores, rows[entries], data[entries])
+            np.add.at(scores, rows[entries] + np.repeat(offsets[columns], lengths), data[entries])
         return scores.reshape(len(self.fields), self.n_docs)
 
     def combine(self, field_scores: Mapping[str, np.ndarray], weights: Mapping[str, float]) -> np.ndarray:
