@@ -30,6 +30,14 @@ class ChannelOption(BaseModel):
     note: str | None = None  # the "Mô tả" column
 
 
+class RowKind(str, Enum):
+    """What a row of the documents table is: the portal puts explanations in the same table."""
+
+    document = "document"  # a paper to bring, upload or show
+    note = "note"  # an explanation: a "Lưu ý" table, a row with no copy to bring, "Ví dụ: ..."
+    heading = "heading"  # a sub-heading inside a table, ending with ":" ("... hồ sơ gồm:")
+
+
 class RequiredDocument(BaseModel):
     """One row of ``thanh_phan_ho_so``."""
 
@@ -37,6 +45,9 @@ class RequiredDocument(BaseModel):
     form: str | None = None  # template file name, e.g. "Mẫu số 12.docx"
     copies: str | None = None  # e.g. "1 bản chính", "0 bản chính,1 bản sao"
     group: str | None = None  # heading such as "Giấy tờ phải nộp" / "Giấy tờ phải xuất trình"
+    table: int = 0  # which table of the section the row is in (0 = the first), headed by ``group`` or not
+    kind: RowKind = RowKind.document
+    condition: str | None = None  # when the paper is needed only in a case: "nếu có", "Trường hợp ủy quyền ..."
 
 
 class LegalDocument(BaseModel):
@@ -59,6 +70,7 @@ class Procedure(BaseModel):
     field: str | None = None  # linh_vuc
     applicants: str | None = None  # doi_tuong_thuc_hien
     agency: str | None = None  # co_quan_thuc_hien (or co_quan_co_tham_quyen)
+    authority: str | None = None  # co_quan_co_tham_quyen: who decides (may differ from who receives the file)
     address: str | None = None  # dia_chi_tiep_nhan
     conditions: str | None = None  # yeu_cau_dieu_kien
     result: str | None = None  # ket_qua_xu_ly without portal UI text

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.parsing import RecordError, parse_record, read_record_file
-from knowledge.records import Procedure
+from knowledge.records import Procedure, RowKind
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 RAW = SHARED / "datasets" / "tthc-dvcqg" / "raw"
@@ -200,3 +200,38 @@ def test_minimal_record_without_raw_text():
     (c,) = p.channels
     assert (c.processing_time, c.fee, c.note) == ("1", "800,000 Việt Nam Đồng(Lệ phí (nếu có))", "Nộp qua Cổng")
     assert p.online_available
+
+
+# --- documents: tables, row kinds and conditions (issue 10) -----------------------------------------
+
+
+@needs_shared
+def test_document_rows_know_their_table_kind_and_condition():
+    p = _parse("1.001193", "bo-tu-phap")  # khai sinh: "phải nộp", "phải xuất trình", "Lưu ý", untitled
+    tables = {}
+    for d in p.documents:
+        tables.setdefault(d.table, d.group)
+    assert list(tables.values()) == ["Giấy tờ phải nộp", "Giấy tờ phải xuất trình", "Lưu ý", None]
+    kinds = {d.name[:30]: d.kind for d in p.documents}
+    assert kinds["- Giấy chứng sinh; trường hợp "] is RowKind.document
+    assert kinds["Trường hợp người yêu cầu đã nộ"] is RowKind.note  # "0 bản chính": nothing to bring
+    assert all(d.kind is RowKind.note for d in p.documents if d.group == "Lưu ý")
+    intro = next(d for d in p.documents if d.name.startswith("- Người có yêu cầu đăng ký khai sinh"))
+    assert intro.kind is RowKind.heading  # "... các giấy tờ sau:"
+    conditions = {d.condition for d in p.documents if d.kind is RowKind.document}
+    assert "Trường hợp trẻ em bị bỏ rơi" in conditions
+    assert "trong trường hợp ủy quyền thực hiện việc đăng ký khai sinh" in conditions
+
+
+@needs_shared
+def test_rows_that_name_no_paper_are_notes():
+    # hộ kinh doanh: "(iv) ... theo quy định tại mục (ii)", "(v) ... chịu trách nhiệm trước pháp luật ..."
+    p = _parse("1.001612", "bo-tai-chinh")
+    notes = [d.name for d in p.documents if d.kind is RowKind.note]
+    assert [n[:4] for n in notes] == ["(iv)", "(v) "]
+    main = next(d for d in p.documents if d.name.startswith("- Giấy đề nghị đăng ký hộ kinh doanh"))
+    assert main.group is None and main.kind is RowKind.document and main.condition is None
+    # a row that asks for no copy but starts by naming a paper stays a document
+    q = _parse("1.001022", "bo-tu-phap")
+    residence = next(d for d in q.documents if d.name.startswith("- Giấy tờ có giá trị chứng minh thông tin về cư trú"))
+    assert residence.copies == "0 bản chính" and residence.kind is RowKind.document

@@ -43,9 +43,14 @@ async def search(
 
 
 @router.get("/procedures/{code}", response_model=list[Answer])
-def procedure(db: Annotated[Database, Depends(get_db)], code: str, facet: Facet | None = None) -> list[Answer]:
+def procedure(
+    db: Annotated[Database, Depends(get_db)],
+    code: str,
+    facet: Facet | None = None,
+    ward: Annotated[str | None, Query(description="the citizen's ward or commune in Huế, to name its office")] = None,
+) -> list[Answer]:
     """A procedure's extractive answers, one per facet (or the one asked for)."""
     found = get_procedure(db, code)
     if found is None:
         raise HTTPException(404, f"no procedure with code {code!r}")
-    return [render_answer(found, f) for f in ([facet] if facet else list(Facet))]
+    return [render_answer(found, f, ward=ward) for f in ([facet] if facet else list(Facet))]

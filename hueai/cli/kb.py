@@ -110,6 +110,9 @@ def show(
     facet: Annotated[
         Optional[str], typer.Option(help="overview | documents | fee | duration | place | online (default: all)")
     ] = None,
+    ward: Annotated[
+        Optional[str], typer.Option(help="the citizen's ward or commune in Huế, e.g. 'phường Thuận Hóa'")
+    ] = None,
 ) -> None:
     """Print the extractive answers of one procedure."""
     from knowledge.answers import Facet, render_answer
@@ -124,7 +127,7 @@ def show(
         raise fail(f"no procedure with code {code!r} in the knowledge base")
     for item in facets:
         typer.echo(f"## {item.value}")
-        typer.echo(render_answer(procedure, item).text)
+        typer.echo(render_answer(procedure, item, ward=ward).text)
         typer.echo("")
 
 

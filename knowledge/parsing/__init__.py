@@ -17,6 +17,6 @@ from knowledge.parsing.errors import RecordError
 from knowledge.parsing.record import parse_record, read_record_file, record_code
 
 #: Bump when parsing changes what a record becomes: the next import re-parses every record.
-PARSER_VERSION = 1
+PARSER_VERSION = 2
 
 __all__ = ["PARSER_VERSION", "RecordError", "parse_record", "read_record_file", "record_code"]

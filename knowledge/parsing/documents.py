@@ -22,7 +22,14 @@ There is no separator and no library for this, so it is hand-written:
   from the glue between the name cell and the file cell (see
   :func:`_split_form`).
 * Text between the last row of a table and the next header is the next
-  table's heading (``group``).
+  table's heading (``group``); ``table`` numbers the tables, so rows of an
+  untitled table are never mistaken for the previous table's.
+* The portal puts explanations in the same tables, so each row gets a
+  ``kind`` (see :func:`_kind`): a note (a table headed "Lưu ý", a row that
+  asks for no copy at all, "0 bản chính", or that starts with "Lưu ý:" /
+  "Ví dụ:"), a sub-heading (a row ending with ":", "... hồ sơ gồm:"), else a
+  document. A document needed only in some case gets that case, verbatim,
+  as ``condition`` ("Trường hợp trẻ em bị bỏ rơi", "nếu có").
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 import re
 
 from knowledge.parsing.text import LOWER, UPPER, clean, one_line
-from knowledge.records import RequiredDocument
+from knowledge.records import RequiredDocument, RowKind
 
 HEADER = "Tên giấy tờMẫu đơn, tờ khaiSố lượng"
 
@@ -48,6 +55,41 @@ _CASE_GLUE = re.compile(rf"(?<=[{LOWER}])(?=[{UPPER}])|(?<=[.;:)])(?=[^\W\d_]|\d
 # Portal file names may carry a number prefix: "(mẫu NA17)101-Mau A17.doc".
 _NUMBER_PREFIX = re.compile(r"(?<=[^\s\d/])\d{1,3}[-.]$")
 _GROUP_DECORATION = " *-:\n"
+# A table of explanations: "* Lưu ý:", "Ghi chú".
+_NOTE_TABLE = re.compile(r"(?:lưu ý|chú ý|ghi chú)\b", re.I)
+# A row that explains rather than names a paper: "*Lưu ý: ...", "Ví dụ: ...".
+_NOTE_ROW = re.compile(r"[-+*•\s]*(?:lưu ý|chú ý|ghi chú|ví dụ)\s*:", re.I)
+# An enumerator in front of a row: "- ", "+ ", "a) ", "(ii) ", "2.1. ".
+_ENUMERATOR = r"[-+*•\s]*(?:\(?(?:[a-zđ]|[ivx]+|\d+(?:\.\d+)*)[.)]\s*)?"
+# Rows that name no paper: a pointer elsewhere ("Thực hiện theo quy định ...", "Hồ sơ như nêu
+# tại nội dung 1a, 1b", "... thì việc ủy quyền thực hiện theo quy định tại mục (ii)."), a
+# statement of liability ("Người ủy quyền ... chịu trách nhiệm trước pháp luật ..."), a case
+# that needs nothing ("Trường hợp ... đã có ... thì không phải tải lên") or that only allows a
+# kind of copy ("Trường hợp không quy định rõ bản chính thì có thể nộp bản sao hợp lệ").
+_NO_PAPER = (
+    re.compile(rf"{_ENUMERATOR}(?:thực hiện|hồ sơ như|như)\b", re.I),
+    re.compile(r"(?:theo quy định tại|như nêu tại|như quy định tại)\s+(?:mục|nội dung)\s+[\w().,\s]{1,30}\.?$", re.I),
+    re.compile(
+        rf"{_ENUMERATOR}(?:người|tổ chức|cá nhân|cơ quan|doanh nghiệp|tổ hợp tác)\b[^.;:]*\bchịu trách nhiệm", re.I
+    ),
+    re.compile(rf"{_ENUMERATOR}(?:trường hợp|nếu)\b[^.;]*?thì\s+(?:[^.;]{{0,40}}\s)?không (?:phải|cần)\b", re.I),
+    re.compile(
+        rf"{_ENUMERATOR}(?:trường hợp|nếu)\b[^.;]*?thì\s+(?:[^.;]{{0,40}}\s)?(?:có thể|được)\s+(?:nộp|sử dụng)\s+"
+        r"(?:bản sao|bản chính|bản chụp|bản điện tử)",
+        re.I,
+    ),
+)
+# A row asking for no copy usually explains; one that starts by naming a paper is still one
+# ("Giấy tờ có giá trị chứng minh thông tin về cư trú ...", "Thông tin vụ/việc").
+_PAPER_START = re.compile(
+    rf"{_ENUMERATOR}(?:giấy|bản sao|bản chính|tờ khai|văn bản|đơn|hộ chiếu|thẻ|sổ|hợp đồng|quyết định|phiếu|"
+    r"biên bản|chứng chỉ|chứng từ|ảnh|danh sách|báo cáo|bản vẽ|sơ đồ|bản khai|thông tin)\b",
+    re.I,
+)
+# "Trường hợp trẻ em bị bỏ rơi thì ...", "Đối với người nước ngoài: ...", "Nếu ..., ...".
+_CONDITION_START = re.compile(rf"{_ENUMERATOR}((?:trường hợp|nếu)\b[^.;:]*?)(?=\s+(?:thì|phải)\b|\s*[,:])", re.I)
+# "... (nếu có)", "... trong trường hợp ủy quyền thực hiện việc đăng ký".
+_CONDITION_INSIDE = re.compile(r"\(?\b(nếu có)\b\)?|\b((?:trong|đối với) trường hợp [^.;()]*[^.;()\s])", re.I)
 
 
 def parse_documents(text: str | None) -> list[RequiredDocument]:
@@ -58,16 +100,42 @@ def parse_documents(text: str | None) -> list[RequiredDocument]:
     documents = []
     chunks = text.split(HEADER)
     group = _group_name(chunks[0])
-    for chunk in chunks[1:]:
+    for table, chunk in enumerate(chunks[1:]):
         pos = 0
         for m in _QUANTITY.finditer(chunk):
             row = chunk[pos : m.start()]
             pos = m.end()
             name, form = _split_form(row)
             if name:
-                documents.append(RequiredDocument(name=name, form=form, copies=m.group(0), group=group))
+                kind = _kind(name, m.group(0), group)
+                condition = _condition(name) if kind is RowKind.document else None
+                documents.append(RequiredDocument(name=name, form=form, copies=m.group(0), group=group, table=table,
+                                                  kind=kind, condition=condition))
         group = _group_name(chunk[pos:])  # the heading of the next table
     return documents
+
+
+def _kind(name: str, copies: str, group: str | None) -> RowKind:
+    """Document, note or sub-heading (see the module docstring)."""
+    if group and _NOTE_TABLE.match(group.lstrip(_GROUP_DECORATION)):
+        return RowKind.note
+    if name.rstrip().endswith(":"):
+        return RowKind.heading
+    if _NOTE_ROW.match(name) or any(p.search(name) if p.pattern.startswith("(?:theo") else p.match(name)
+                                    for p in _NO_PAPER):
+        return RowKind.note
+    if not re.search(r"[1-9]", copies) and not _PAPER_START.match(name):
+        return RowKind.note
+    return RowKind.document
+
+
+def _condition(name: str) -> str | None:
+    """The case a document is needed in, as the record words it, or None."""
+    if m := _CONDITION_START.match(name):
+        return one_line(m.group(1))
+    if m := _CONDITION_INSIDE.search(name):
+        return one_line(m.group(1) or m.group(2))
+    return None
 
 
 def _group_name(text: str) -> str | None:

@@ -83,6 +83,7 @@ def parse_record(raw: dict[str, Any], *, ministry: str | None = None) -> Procedu
         field=text("linh_vuc"),
         applicants=text("doi_tuong_thuc_hien"),
         agency=text("co_quan_thuc_hien") or text("co_quan_co_tham_quyen"),
+        authority=text("co_quan_co_tham_quyen"),
         address=clean(fields.get("dia_chi_tiep_nhan")),
         conditions=clean(fields.get("yeu_cau_dieu_kien")),
         result=parse_result(fields.get("ket_qua_xu_ly")),

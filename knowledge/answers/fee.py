@@ -1,0 +1,167 @@
+"""Fees (phí, lệ phí): the amount per channel, its explanation, and what the steps say.
+
+A fee cell is an amount or "Miễn phí", often followed by an explanation in
+parentheses: "Miễn phí(Mức lệ phí cụ thể do Hội đồng nhân dân tỉnh ... quyết
+định. Miễn lệ phí đối với ...)", "160,000 Việt Nam Đồng(160.000/hộ chiếu ...)".
+The answer gives the amount per channel (channels with the same cell share a
+line), then the explanation cut into sentences, each labelled by what it says:
+the amount ("Mức thu"), an exemption ("Miễn, giảm"), the council deciding the
+level ("theo quy định của HĐND tỉnh"), the legal basis ("Căn cứ"), else "Ghi
+chú". The steps are searched for what the applicant pays ("nộp lệ phí nếu thuộc
+trường hợp phải nộp ...", "nộp tiền tạm ứng án phí") and quoted.
+
+When a cell says "Miễn phí" but its own explanation states a charge and no
+exemption ("Miễn phí(Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần ...)",
+"Miễn phí(Thực hiện theo Thông tư ... quy định mức thu ... phí ...)"), the
+label is not repeated as the answer: the charge is given and the conflict is
+said in one sentence, so a citizen is neither told it is free nor left
+unaware that the portal's table says otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.answers.text import CHANNEL_LABELS, channel_names, clauses, quote, shorten, unique
+from knowledge.records import ChannelOption, Procedure
+
+FREE = "Miễn phí"
+_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:đồng|đ\b|VNĐ|VND|USD|EUR|Việt Nam Đồng)|\d[\d.,]*\s*%", re.I)
+_RATE_RULE = re.compile(r"mức thu|mức phí|mức lệ phí", re.I)
+_EXEMPT = re.compile(r"\bmiễn\b|\bgiảm\b|không thu|không phải nộp|không phải trả", re.I)
+_COUNCIL = re.compile(r"Hội đồng nhân dân|HĐND", re.I)
+_LEGAL = re.compile(r"Thông tư|Nghị định|Nghị quyết|Quyết định|Luật\b|văn bản", re.I)
+#: A clause of the steps about paying: "nộp lệ phí", "thu lệ phí (nếu có)", "nộp tiền tạm ứng án phí".
+_PAY = re.compile(r"(?:nộp|thu|thanh toán|đóng|chịu|trả|miễn|giảm)\b[^.;]{0,40}?\b(?:lệ phí|phí|án phí)\b", re.I)
+_FEE_WORD = re.compile(r"\b(?:lệ phí|phí|án phí)\b", re.I)
+
+MAX_STEP_QUOTES = 4
+
+
+def split_cell(fee: str) -> tuple[str, str | None]:
+    """ "Miễn phí(…)" -> ("Miễn phí", "…"); the explanation without its outer parentheses."""
+    cut = fee.find("(")
+    if cut <= 0:
+        return fee.strip(), None
+    label, rest = fee[:cut].strip(), fee[cut:].strip()
+    return label, "\n".join(_groups(rest)) or None
+
+
+def _groups(text: str) -> list[str]:
+    """The contents of the top-level parentheses of ``text`` ("(a)(b (c))" -> ["a", "b (c)"]), each unwrapped."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "(":
+            if depth == 0:
+                if re.search(r"\w", text[start:i]):
+                    out.append(text[start:i].strip())
+                start = i + 1
+            depth += 1
+        elif ch == ")" and depth:
+            depth -= 1
+            if depth == 0:
+                out.append(text[start:i].strip())
+                start = i + 1
+    if re.search(r"\w", text[start:]):
+        out.append(text[start:].strip(" )"))
+    groups = [g for g in out if g]
+    # "((gồm ...). (Áp dụng ...).)": a group that starts with its own parentheses is unwrapped again.
+    return [inner for g in groups for inner in (_groups(g) if g.startswith("(") else [g])]
+
+
+def contradicted(label: str, explanation: str | None) -> bool:
+    """A "Miễn phí" cell whose own explanation states a charge and no exemption.
+
+    A charge is an amount ("135.000 đồng/lần") or a rule setting one ("Thông tư ...
+    quy định mức thu ... phí"); a level left to the council or "(nếu có)" is not one.
+    """
+    if label != FREE or not explanation or _EXEMPT.search(explanation):
+        return False
+    if _AMOUNT.search(explanation):
+        return True
+    return bool(_RATE_RULE.search(explanation)) and not (_COUNCIL.search(explanation) or "nếu có" in explanation)
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.;])\s+|\s+-\s+(?=[^\W\d_])|^\s*-\s*|\n", text)
+    return [_balanced(p.strip(" ;")) for p in parts if p and p.strip(" ;.-()")]
+
+
+def _balanced(text: str) -> str:
+    """Without a parenthesis left open or closed at either end by the cut: "(gồm 3.000.000 đồng" -> "gồm ..."."""
+    text = text.strip(" .;")
+    while text.startswith("(") and text.count("(") > text.count(")"):
+        text = text[1:].strip(" .;")
+    while text.endswith(")") and text.count(")") > text.count("("):
+        text = text[:-1].strip(" .;")
+    return text
+
+
+def labelled(sentence: str) -> str:
+    """A sentence of a fee explanation with what it says in front."""
+    if _COUNCIL.search(sentence) and not _AMOUNT.search(sentence):
+        return f"Mức thu cụ thể: theo quy định của HĐND tỉnh — hồ sơ ghi {quote(sentence)}."
+    if _EXEMPT.search(sentence):
+        return f"Miễn, giảm: {quote(sentence)}."
+    if _AMOUNT.search(sentence):
+        return f"Mức thu: {quote(sentence)}."
+    if _LEGAL.search(sentence):
+        return f"Căn cứ: {quote(sentence)}."
+    return f"Ghi chú: {quote(sentence)}."
+
+
+def fee_label(label: str, explanation: str | None) -> str:
+    """The amount to show for a cell: its label, unless its own explanation contradicts it."""
+    return "theo phần giải thích dưới đây" if contradicted(label, explanation) else label
+
+
+def step_quotes(p: Procedure) -> list[str]:
+    out = []
+    for clause in clauses(p.steps):
+        m = _PAY.search(clause)
+        if m:
+            out.append(shorten(clause, m.start(), m.end()))
+    return unique(out)
+
+
+def render(p: Procedure) -> tuple[list[str], bool]:
+    lines: list[str] = []
+    cells = [(c, *split_cell(c.fee)) for c in p.channels if c.fee]
+    groups: dict[tuple[str, str | None], list[ChannelOption]] = {}
+    for c, label, explanation in cells:
+        groups.setdefault((label, explanation), []).append(c)
+    labels = {label for label, _ in groups}
+    if len(labels) == 1 and len(cells) == len(p.channels):
+        (label, explanation), *_ = groups
+        lines.append(f"Phí, lệ phí: {fee_label(label, explanation)} (mọi hình thức nộp).")
+    elif cells:
+        lines.append("Phí, lệ phí theo hình thức nộp:")
+        by_label: dict[str, list[str]] = {}
+        for (label, explanation), channels in groups.items():
+            shown = fee_label(label, explanation)
+            by_label.setdefault(shown, []).extend(CHANNEL_LABELS[c.channel] for c in channels)
+        for shown, names in by_label.items():
+            lines.append(f"- {', '.join(dict.fromkeys(names))}: {shown}")
+        if unpriced := [c for c in p.channels if not c.fee]:
+            lines.append(f"- {channel_names(unpriced)}: Cổng không ghi")
+    explanations = [(e, chs) for (_, e), chs in groups.items() if e]
+    shared = len({e for e, _ in explanations}) == 1
+    for explanation, channels in explanations if not shared else explanations[:1]:
+        where = "" if shared else f" ({', '.join(dict.fromkeys(CHANNEL_LABELS[c.channel] for c in channels))})"
+        lines.append(f"Giải thích trên Cổng{where}:")
+        lines.extend(f"- {labelled(s)}" for s in _sentences(explanation))
+    if any(contradicted(label, e) for label, e in groups):
+        lines.append("Lưu ý: ô “Phí, lệ phí” trên Cổng ghi là không thu, nhưng phần giải thích trong cùng ô lại nêu "
+                     "khoản phải nộp như trên; vui lòng hỏi lại nơi tiếp nhận hồ sơ.")
+    notes = unique(s for c in p.channels if c.note for s in _sentences(c.note) if _FEE_WORD.search(s))
+    if notes:
+        lines.append("Mô tả trên Cổng:")
+        lines.extend(f"- {labelled(n)}" for n in notes)
+    steps = step_quotes(p)
+    stated = bool(cells) or any(_AMOUNT.search(s) for s in steps)
+    if not stated:
+        lines.insert(0, "Hồ sơ thủ tục trên Cổng Dịch vụ công không ghi mức phí, lệ phí.")
+    if steps:
+        lines.append("Trình tự thực hiện ghi:")
+        lines.extend(f"- {quote(s)}" for s in steps[:MAX_STEP_QUOTES])
+    return lines, stated
