@@ -5,7 +5,10 @@
 * :mod:`core.types`: small value types several layers share (the ``Channel`` a
   message came from);
 * :mod:`core.artifacts`: versioned model directories, their ``CURRENT`` pointer and
-  the provenance file every trained artefact carries.
+  the provenance file every trained artefact carries;
+* :mod:`core.accounts`: staff accounts (argon2 hashes, signed-in sessions with a
+  CSRF token each, throttled sign-in), shared by the operators' desk and the press
+  monitor's verification tool.
 
 May import: the standard library and third-party packages only. Every other
 package of the project may import it.

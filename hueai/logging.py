@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from dialogue.masking import mask_log_event
+
 
 # Libraries that log routine chatter at INFO (index building, which CPU build of faiss
 # loaded, Alembic's dialect notes): only their warnings reach the operator.
@@ -24,6 +26,7 @@ def configure_logging(level: str = "INFO", *, json: bool = False) -> None:
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso"),
+            mask_log_event,  # phone and identity numbers never reach a log line
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),

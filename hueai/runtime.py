@@ -21,9 +21,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
@@ -33,6 +33,9 @@ from hueai.settings import Settings
 from knowledge.aliases import AliasTable
 from knowledge.index.hybrid import KnowledgeIndex
 from nlu.model import NLUModel
+
+if TYPE_CHECKING:
+    from dialogue.assistant import DialogueAssistant
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +73,8 @@ class Runtime:
         self._lock = threading.Lock()  # one reload at a time
         self.loaded = False  # every kind has been looked for at least once (the server is ready)
         self.error: str | None = None  # why the last load failed
+        self._assistant: tuple[tuple[Path, Path], DialogueAssistant] | None = None
+        self._assistant_lock = threading.Lock()
 
     @cached_property
     def db(self) -> Database:
@@ -120,3 +125,45 @@ class Runtime:
     @property
     def nlu(self) -> NLUModel:
         return self._model(NLU_KIND)
+
+    @property
+    def assistant(self) -> DialogueAssistant:
+        """The dialogue (:class:`dialogue.assistant.DialogueAssistant`) over the served index and NLU model.
+
+        Built once per pair of served models: after a reload the next turn gets a new one, while a turn in
+        flight finishes on the one it started with. Its procedure records are cached per index version (an
+        import that changes them also builds a new index). :class:`ModelMissing` when a model is missing.
+        """
+        self.index, self.nlu  # loaded, or ModelMissing
+        served_index, served_nlu = self._served[INDEX_KIND], self._served[NLU_KIND]  # one read: a matching pair
+        key = (served_index.path, served_nlu.path)
+        with self._assistant_lock:
+            if self._assistant is None or self._assistant[0] != key:
+                self._assistant = (key, self._build_assistant(served_index.model, served_nlu.model))
+            return self._assistant[1]
+
+    def _build_assistant(self, index: KnowledgeIndex, nlu: NLUModel) -> DialogueAssistant:
+        return build_assistant(index, nlu, procedures=self.db, conversations=self.db, settings=self.settings)
+
+
+def build_assistant(index: KnowledgeIndex, nlu: NLUModel, *, procedures: Database, conversations: Database,
+                    settings: Settings) -> DialogueAssistant:
+    """A :class:`dialogue.assistant.DialogueAssistant` over ``index`` and ``nlu``, reading procedure records
+    from ``procedures`` (cached: an index version's records do not change) and keeping conversations, tickets
+    and statuses in ``conversations`` (the same database in a server; a scratch one in ``hueai evaluate
+    dialogue`` and the benchmark)."""
+    from dialogue.assistant import DialogueAssistant
+    from dialogue.conversations import ConversationStore
+    from dialogue.responses import Responses
+    from dialogue.status import adapter_from_setting
+    from knowledge.store import get_procedure
+
+    dialogue = settings.dialogue
+    procedure = lru_cache(maxsize=1024)(lambda code: get_procedure(procedures, code))
+    return DialogueAssistant(
+        parse=nlu.parse, search=index.search, procedure=procedure, store=ConversationStore(conversations),
+        status=adapter_from_setting(dialogue.status_adapter, conversations, settings),
+        responses=Responses.load(dialogue.responses_file),
+        restore=index.restorer.predict if index.restorer is not None else None,
+        handoff_after_failures=dialogue.handoff_after_failures,
+    )

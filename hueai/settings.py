@@ -23,7 +23,9 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from channels.settings import ZaloSettings
+from channels.settings import WebChatSettings, ZaloSettings
+from core.accounts.settings import StaffSettings
+from dialogue.settings import DialogueSettings
 from knowledge.settings import KnowledgeSettings
 from media_monitor.settings import MonitorSettings
 from nlu.settings import NLUSettings
@@ -48,9 +50,12 @@ class Settings(BaseSettings):
     kb: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     nlu: NLUSettings = Field(default_factory=NLUSettings)
     zalo: ZaloSettings = Field(default_factory=ZaloSettings)
+    chat: WebChatSettings = Field(default_factory=WebChatSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
     ari: AriSettings = Field(default_factory=AriSettings)
     voice: VoiceSettings = Field(default_factory=VoiceSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    dialogue: DialogueSettings = Field(default_factory=DialogueSettings)
 
     @model_validator(mode="after")
     def _fill_derived_defaults(self) -> "Settings":

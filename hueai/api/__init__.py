@@ -8,6 +8,9 @@ router                    routes
 :mod:`hueai.api.health`   ``/healthz``, ``/metrics``, ``POST /admin/reload``
 :mod:`hueai.api.kb`       ``/api/kb/search``, ``/api/kb/procedures/{code}``
 :mod:`hueai.api.nlu`      ``POST /api/nlu/parse``
+:mod:`hueai.api.chat`     ``POST /api/chat``, ``/api/chat/feedback``, ``/ws/chat``, the widget, ``/``
+:mod:`hueai.api.staff`    ``/staff``: sign-in, the operators' desk, ``/staff/ws``
+:mod:`hueai.api.monitor`  ``GET /api/monitor/articles``: the IOC export (bearer token)
 ========================  ===================================================
 
 Chat, Zalo, the staff tool and the IOC export mount here as they are built.
@@ -34,7 +37,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hueai import __version__
-from hueai.api import health, kb, nlu
+from hueai.api import chat, health, kb, monitor, nlu, staff
 from hueai.api.metrics import RequestMetrics
 from hueai.runtime import Runtime
 
@@ -57,7 +60,7 @@ def create_app(runtime: Runtime, *, watch_seconds: float | None = 5.0) -> FastAP
                 log.error("app.reload_failed", error=str(exc))
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader = threading.Thread(target=load_then_watch, name="hueai-models", daemon=True)
         loader.start()
         loop = asyncio.get_running_loop()
@@ -72,7 +75,7 @@ def create_app(runtime: Runtime, *, watch_seconds: float | None = 5.0) -> FastAP
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(RequestMetrics)
-    for module in (health, kb, nlu):
+    for module in (health, kb, nlu, chat, staff, monitor):
         app.include_router(module.router)
     return app
 
@@ -87,6 +90,9 @@ async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
 
 def serve_app() -> FastAPI:
     """The app of ``hueai serve``, built from the environment's settings (a factory each worker process calls)."""
+    from hueai.logging import configure_logging
     from hueai.settings import get_settings
 
-    return create_app(Runtime(get_settings()))
+    settings = get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)  # each worker process configures its own
+    return create_app(Runtime(settings))

@@ -1,8 +1,9 @@
 """The ``hueai`` command line (see ``../shared/spec/interfaces.md``).
 
 Each area exports a Typer sub-app that the root adds here: ``kb``, ``nlu``,
-``train``, ``evaluate``, ``monitor``, ``db``; ``setup`` and ``serve`` are the
-root's own. Exit status: 0 on success, 2 on bad usage or bad input, with a
+``train``, ``evaluate``, ``monitor``, ``db``, ``users``, ``status``, ``tickets``,
+``conversations``; ``setup`` and ``serve`` are the root's own, and ``chat``
+(:func:`hueai.cli.chat.chat`) is added as one command. Exit status: 0 on success, 2 on bad usage or bad input, with a
 one-line reason on stderr. Batch commands read and write JSON Lines; a bad line
 is answered with an error object carrying its id and line number, and the batch
 goes on.
@@ -17,15 +18,17 @@ import typer
 
 from hueai import build
 from hueai import db as database
-from hueai.cli import db, evaluate, kb, monitor, nlu, train
+from hueai.cli import chat, conversations, db, evaluate, kb, monitor, nlu, status, tickets, train, users
 from hueai.cli.common import fail, runtime, schema_checked
 from training.kb_index import STEPS
 from training.progress import Stages
 
 app = typer.Typer(help="hueai: Vietnamese citizen assistant and media monitor for Huế.", no_args_is_help=True)
 for name, module in (("kb", kb), ("nlu", nlu), ("train", train), ("evaluate", evaluate), ("monitor", monitor),
-                     ("db", db)):
+                     ("db", db), ("users", users), ("status", status), ("tickets", tickets),
+                     ("conversations", conversations)):
     app.add_typer(module.app, name=name)
+app.command("chat")(chat.chat)
 
 
 @app.command()
@@ -72,5 +75,7 @@ def serve(
 
     rt = schema_checked(runtime())
     limit_threads(1)
+    # ws_max_size: uvicorn would read WebSocket frames of up to 16 MiB before the chat's own check.
     uvicorn.run("hueai.api:serve_app", factory=True, host=host, port=port, workers=workers,
-                log_level=rt.settings.log_level.lower(), access_log=False)
+                log_level=rt.settings.log_level.lower(), access_log=False,
+                ws_max_size=rt.settings.chat.max_body_bytes)

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from core.types import Channel
 from hueai import build
+from hueai.cli import feedback
 from hueai.cli.common import fail, runtime, schema_checked
 from hueai.jsonl import run_jsonl
 from hueai.runtime import ModelMissing, Runtime
@@ -20,6 +21,7 @@ from training.kb_index import STEPS
 from training.progress import Stages
 
 app = typer.Typer(help="The TTHC knowledge base.", no_args_is_help=True)
+app.add_typer(feedback.app, name="feedback")  # `hueai kb feedback export`: corrections for calibration
 
 
 def print_import(report: ImportReport, source: Path) -> None:

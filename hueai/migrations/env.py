@@ -4,7 +4,10 @@
 
 from alembic import context
 
+import core.accounts.tables  # noqa: F401  (registers the staff accounts' tables)
+import dialogue.tables  # noqa: F401  (registers the dialogue's tables: conversations, tickets, ...)
 import knowledge.tables  # noqa: F401  (registers the knowledge base's tables)
+import media_monitor.tables  # noqa: F401  (registers the press monitor's tables)
 from core.storage import Base
 
 engine = context.config.attributes["engine"]

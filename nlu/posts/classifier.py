@@ -22,6 +22,7 @@ from sklearn.svm import LinearSVC
 
 from core.artifacts import provenance
 from nlu.posts.evaluation import evaluate
+from nlu.posts.fast import heads_for
 from nlu.posts.features import FORMAT_VERSION, HEADS, TITLE_REPEAT, PostFeatures
 
 
@@ -172,6 +173,7 @@ class PostClassifier:
         if not records:
             return []
         X = self.features_.transform(records)
+        probabilities = self._probabilities(X)
         scores: dict[str, Any] = {}
         out: list[dict[str, Any]] = [{} for _ in records]
         for head in ("relevant", "spam"):
@@ -181,13 +183,13 @@ class PostClassifier:
                     o[head] = None
                 continue
             positive = list(estimator.classes_).index(True)
-            p = estimator.predict_proba(X)[:, positive]
+            p = probabilities[head][:, positive]
             scores[head] = p
             for o, value in zip(out, p):
                 o[head] = bool(value >= 0.5)
         l1 = self.estimators_.get("sentiment_l1")
         if l1 is not None:
-            p1 = l1.predict_proba(X)
+            p1 = probabilities["sentiment_l1"]
             scores["sentiment_l1"] = p1
             for o, row in zip(out, p1):
                 o["sentiment_l1"], o["confidence"] = str(l1.classes_[row.argmax()]), round(float(row.max()), 4)
@@ -197,7 +199,7 @@ class PostClassifier:
         l2 = self.estimators_.get("sentiment_l2")
         labels = self.heads_["sentiment_l2"].get("labels", [])
         thresholds = np.asarray(self.heads_["sentiment_l2"].get("thresholds", []))
-        p2 = l2.predict_proba(X) if l2 is not None else np.zeros((len(records), 0))
+        p2 = probabilities["sentiment_l2"] if l2 is not None else np.zeros((len(records), 0))
         for i, o in enumerate(out):
             chosen = [j for j in np.argsort(-p2[i]) if p2[i, j] >= thresholds[j]]
             o["sentiment_l2"] = [labels[j] for j in chosen]
@@ -208,6 +210,15 @@ class PostClassifier:
                 "sentiment_l2": {labels[j]: round(float(p2[i, j]), 4) for j in range(len(labels))},
             }
         return out
+
+    def _probabilities(self, X: sp.csr_matrix) -> dict[str, np.ndarray]:
+        """Every trained head's ``predict_proba(X)``: in one sparse product when all heads are plain
+        logistic regressions (:class:`nlu.posts.fast.LinearHeads`, same numbers), else head by head."""
+        if self.__dict__.get("_heads_of") is not self.estimators_:
+            self._heads_of, self._heads = self.estimators_, heads_for(self.estimators_)
+        if self._heads is not None:
+            return self._heads.probabilities(X)
+        return {head: estimator.predict_proba(X) for head, estimator in self.estimators_.items()}
 
     # -- persistence -------------------------------------------------------------
 

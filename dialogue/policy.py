@@ -1,0 +1,214 @@
+"""The policy: from a message, read in context, to what the assistant does.
+
+Order matters, and is the same on every channel:
+
+1. an empty message is asked for again;
+2. an **emergency** comes before anything else: safety guidance with 113/114/115 and an
+   urgent request for a person, whatever was going on;
+3. while an operator has the conversation, the assistant stays silent;
+4. a question the assistant asked (which procedure? which code? where?) is answered by the
+   reply when the reply answers it; a reply that asks something else is handled afresh;
+5. otherwise the intent decides: a person, a status look-up, a field report, a procedure
+   question (:mod:`dialogue.procedures`), or a short polite reply.
+
+Two turns in a row that the assistant did not understand end with an offer of a person
+(``HUEAI_HANDOFF_AFTER_FAILURES``).
+"""
+
+from __future__ import annotations
+
+from dialogue.context import Context, Effects
+from dialogue.outcome import Outcome, Say
+from dialogue.procedures import FACETS, ProcedureFlow
+from dialogue.reports import ReportFlow
+from dialogue.status_flow import StatusFlow
+from dialogue.tracker import Pending
+from dialogue.understanding import facet_from_words, rejects, yes_no
+from knowledge.answers import Facet
+
+#: Intents answered with a template of the same name.
+SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge")
+#: Intents (and commands) that are never an answer to a pending "which procedure?" question.
+ELSEWHERE = frozenset({"greet", "goodbye", "thank", "bot_challenge", "request_human", "check_status",
+                       "report_issue", "emergency"})
+
+
+class Policy:
+    def __init__(self, procedures: ProcedureFlow, status: StatusFlow, reports: ReportFlow, *,
+                 handoff_after_failures: int = 2) -> None:
+        self.procedures = procedures
+        self.status = status
+        self.reports = reports
+        self.handoff_after_failures = handoff_after_failures
+
+    def decide(self, ctx: Context, effects: Effects) -> Outcome:
+        if not ctx.text.strip():
+            return Outcome("empty_message", [Say("empty_message")])
+        if ctx.intent == "emergency" and not self.not_an_emergency(ctx):
+            return self.emergency(ctx, effects)
+        if ctx.handoff_state == "active":
+            return Outcome("to_operator", [], handoff=True)
+        outcome = self.pending(ctx, effects) if ctx.tracker.pending is not None else None
+        if outcome is None:
+            outcome = self.route(ctx, effects)
+        return self.account(ctx, outcome)
+
+    def not_an_emergency(self, ctx: Context) -> bool:
+        """An "emergency" from the NLU that is plainly something else: a reply picking one of the offered
+        procedures ("cấp xã"), or a follow-up naming only a qualifier ("vs ng nước ngoài thì s"). Anything
+        with words of its own stays an emergency: better one needless alarm than a missed one."""
+        if ctx.residual:
+            return False
+        pending = ctx.tracker.pending
+        if pending is not None and pending.kind == "choose_procedure":
+            return self.procedures.picks(ctx, pending) is not None
+        return ctx.tracker.topic is not None and (ctx.qualifiers.foreign is not None or bool(ctx.levels))
+
+    # -- what the conversation was waiting for -------------------------------------------------------
+    def pending(self, ctx: Context, effects: Effects) -> Outcome | None:
+        pending = ctx.tracker.pending
+        assert pending is not None
+        command = ctx.command
+        if command is not None and command.name not in ("affirm", "deny", "choose"):
+            ctx.tracker.pending = None
+            return None
+        if command is not None and command.name == "choose":
+            return None  # the route reads the pending options
+        if pending.kind == "choose_procedure":
+            outcome = self.procedures.pending_choice(ctx, pending)
+        elif pending.kind == "which_procedure":
+            outcome = self.which_procedure(ctx, pending)
+        elif pending.kind == "status_code":
+            outcome = self.status.pending(ctx, pending)
+        elif pending.kind.startswith("report_"):
+            outcome = self.reports.pending(ctx, pending, effects)
+        elif pending.kind == "offer_handoff":
+            outcome = self.offered_handoff(ctx, effects)
+        else:
+            outcome = None
+        if outcome is None and ctx.tracker.pending is pending:
+            ctx.tracker.pending = None  # the question lapses; the message is handled afresh
+        return outcome
+
+    def which_procedure(self, ctx: Context, pending: Pending) -> Outcome | None:
+        if ctx.intent in ELSEWHERE:
+            return None
+        ctx.tracker.pending = None
+        asked = FACETS.get(ctx.intent)
+        facet = asked if asked not in (None, Facet.overview) else facet_from_words(ctx.view) or pending.facet
+        outcome = self.procedures.ask(ctx, facet, search_first=True)
+        return outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
+
+    def offered_handoff(self, ctx: Context, effects: Effects) -> Outcome | None:
+        answer = self.yes_or_no(ctx)
+        ctx.tracker.pending = None
+        if answer is True:
+            return self.handoff(ctx, effects, "not_understood")
+        if answer is False:
+            return Outcome("handoff_declined", [Say("handoff_declined")])
+        return None
+
+    # -- a fresh message -------------------------------------------------------------------------------
+    def route(self, ctx: Context, effects: Effects) -> Outcome:
+        command, intent, topic = ctx.command, ctx.intent, ctx.tracker.topic
+        if command is not None:
+            if command.name == "full":
+                return self.procedures.full(ctx) or self.not_understood()
+            if command.name == "choose" and command.argument:
+                return self.procedures.choose(ctx, command.argument)
+            if command.name in FACETS:
+                facet = FACETS[command.name]
+                if topic is not None:
+                    return self.procedures.answer(ctx, topic.code, facet, siblings=topic.siblings,
+                                                  question=topic.question)
+                return self.procedures.ask_which(ctx, facet)
+        if topic is not None and rejects(ctx.text) and not ctx.entities("procedure"):
+            # "Không phải cái đó": the last answer was about the wrong procedure; it is no longer the topic.
+            ctx.tracker.topic = None
+            return Outcome("answer_rejected", [Say("choice_declined")], procedure=None)
+        if ctx.handoff_state == "waiting" and self.yes_or_no(ctx) is False:  # "thôi, không cần nữa"
+            effects.cancel_handoff()
+            return Outcome("handoff_cancelled", [Say("handoff_cancelled")])
+        if intent == "request_human":
+            return self.handoff(ctx, effects, "request_human")
+        if ctx.entity("application_code") is not None and intent != "report_issue" or intent == "check_status":
+            return self.status.start(ctx)
+        if intent == "report_issue":
+            if ctx.handoff_state == "waiting" and ctx.confidence < 0.8:  # "tôi vẫn đang chờ" is no report
+                return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+            return self.reports.start(ctx)
+        if intent in FACETS:
+            asked = FACETS[intent]
+            # "ask_procedure" on a follow-up without facet words keeps the topic's facet.
+            facet = asked if asked is not Facet.overview else facet_from_words(ctx.view) or (
+                None if topic is not None and len(ctx.residual) <= 1 else Facet.overview)
+            outcome = self.procedures.ask(ctx, facet)
+            return outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
+        if intent in ("affirm", "deny"):
+            if topic is not None and not ctx.residual and (ctx.qualifiers.foreign is not None or ctx.levels):
+                return self.procedures.follow_up(ctx, topic, None)  # "có yếu tố nước ngoài": a qualifier
+            return Outcome(f"{intent}_idle", [Say(f"{intent}_idle")])
+        if intent in SMALL_TALK:
+            return Outcome(intent, [Say(intent)])
+        facet = facet_from_words(ctx.view)
+        if intent == "out_of_scope":
+            if ctx.residual:
+                response = ctx.search(ctx.text)
+                if response.results:
+                    outcome = self.procedures.from_search(ctx, response, facet or Facet.overview)
+                    if outcome is not None:
+                        return outcome
+            return Outcome("out_of_scope", [Say("out_of_scope")])
+        # Not understood by the NLU model: a follow-up, a procedure named without a question, or nothing.
+        if topic is not None and not ctx.residual and (facet or ctx.qualifiers.foreign is not None or ctx.levels):
+            return self.procedures.follow_up(ctx, topic, facet)
+        if ctx.residual or facet is not None:
+            outcome = self.procedures.ask(ctx, facet)
+            if outcome is not None:
+                return outcome
+        return self.not_understood()
+
+    # -- people ----------------------------------------------------------------------------------------------
+    def emergency(self, ctx: Context, effects: Effects) -> Outcome:
+        effects.open_handoff("emergency", urgent=True)
+        ctx.tracker.pending = None
+        ctx.tracker.report = None
+        return Outcome("emergency", [Say("emergency")], handoff=True)
+
+    def handoff(self, ctx: Context, effects: Effects, reason: str) -> Outcome:
+        ctx.tracker.pending = None
+        ctx.tracker.failures = 0
+        if ctx.handoff_state == "waiting":
+            return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True, intent="request_human")
+        effects.open_handoff(reason)
+        return Outcome("handoff", [Say("handoff_started")], handoff=True, intent="request_human")
+
+    @staticmethod
+    def not_understood() -> Outcome:
+        return Outcome("not_understood", [Say("not_understood")], failed=True)
+
+    @staticmethod
+    def yes_or_no(ctx: Context) -> bool | None:
+        if ctx.command is not None:
+            return {"affirm": True, "deny": False}.get(ctx.command.name)
+        answer = yes_no(ctx.text)
+        if answer is None and ctx.intent in ("affirm", "deny") and not ctx.residual:
+            answer = ctx.intent == "affirm"
+        return answer
+
+    def account(self, ctx: Context, outcome: Outcome) -> Outcome:
+        """Count failures (offer a person after too many) and mark a conversation that is with a person."""
+        tracker = ctx.tracker
+        if ctx.handoff_state in ("waiting", "active") and outcome.action not in ("handoff_cancelled",):
+            outcome.handoff = True
+            if outcome.failed:  # a person is on the way: no need to apologise twice
+                return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+        if not outcome.failed:
+            tracker.failures = 0
+            return outcome
+        tracker.failures += 1
+        if tracker.failures >= self.handoff_after_failures and not outcome.handoff:
+            tracker.failures = 0
+            tracker.pending = Pending(kind="offer_handoff")
+            return Outcome("offer_handoff", [Say("not_understood_offer")], failed=True)
+        return outcome
