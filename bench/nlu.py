@@ -1,9 +1,14 @@
 """Our NLU against Rasa Open Source 3.6 (DIET), side by side, on the same data.
 
     python -m bench.nlu [--no-rasa]
+    python -m bench.nlu --dataset var/slot-data/phoatis [--rasa-result FILE]
 
 Both systems train on ``training/data/nlu`` and are scored on the held-back
-``training/data/nlu_test``. For each it measures:
+``training/data/nlu_test``; with ``--dataset DIR`` they train on ``DIR/train``
+and are scored on ``DIR/test`` instead (Rasa YAML, e.g. a public slot-filling
+set converted by :mod:`bench.slot_data`), and ours is measured twice: as
+configured by default (built-in extractors only for the entity types the data
+uses) and with every built-in extractor switched on. For each it measures:
 
 - **intent accuracy** and **macro-F1** (sklearn; averaged over the intents
   annotated in the test split). A ``nlu_fallback`` prediction is just another
@@ -25,8 +30,11 @@ Rasa needs Python < 3.11 and pins TensorFlow 2.12, so it runs in its own venv
 (``var/peers/rasa-venv``, made by ``bench/peers/rasa/setup.sh`` on first use)
 as a subprocess: ``bench/peers/rasa/runner.py`` trains, loads, parses in *its*
 process and writes JSON; the scoring below is the same code for both systems.
-With ``--no-rasa`` only our side is measured. One table is printed; everything
-goes to ``bench/results/nlu.json``.
+With ``--no-rasa`` only our side is measured; ``--rasa-result`` scores a
+runner output made earlier on the same data (Rasa trains for tens of minutes on
+a few thousand examples, so that run is best started in the background). One
+table is printed; everything goes to ``bench/results/nlu.json``, or
+``bench/results/nlu_<name>.json`` for a ``--dataset``.
 """
 
 from __future__ import annotations
@@ -56,6 +64,7 @@ RASA_DIR = REPO / "bench" / "peers" / "rasa"
 RASA_PYTHON = REPO / "var" / "peers" / "rasa-venv" / "bin" / "python"
 RASA_OUT = REPO / "var" / "peers" / "rasa-result.json"
 RASA_LOG = REPO / "var" / "peers" / "rasa-runner.log"
+BUILTINS_ALL = ("application_code", "date", "location", "phone_number")
 
 SEED = 13
 WARMUP_TEXTS = 60
@@ -163,13 +172,18 @@ def _timed_parses(parse: Callable[[str], Any], texts: Sequence[str]) -> tuple[li
 # --------------------------------------------------------------------------- the two systems
 
 
-def run_ours(train_path: Path, test_examples: Sequence[Example]) -> dict:
-    """Train our model in this process and measure it."""
+def run_ours(train_path: Path, test_examples: Sequence[Example], *, strict: bool = True,
+             builtin_entities: Sequence[str] | None = None) -> dict:
+    """Train our model in this process and measure it.
+
+    ``strict``: load the training data as the project's own (errors instead of
+    warnings); ``builtin_entities``: passed to :class:`~nlu.model.NLUModel`.
+    """
     from nlu.model import NLUModel
 
-    train = load_training_data(train_path)
+    train = load_training_data(train_path, strict=strict)
     start = time.perf_counter()
-    model = NLUModel(seed=SEED).fit(train)
+    model = NLUModel(seed=SEED, builtin_entities=builtin_entities).fit(train)
     train_seconds = time.perf_counter() - start
 
     # Warm up on training texts, not test texts: lazy imports and first-call
@@ -183,6 +197,8 @@ def run_ours(train_path: Path, test_examples: Sequence[Example]) -> dict:
     return {
         "train_examples": len(train.examples),
         "train_seconds": round(train_seconds, 3),
+        "builtin_entities": sorted(model.builtins),
+        "data_warnings": train.warnings,
         **score(test_examples, predictions),
         "latency": percentiles_ms(seconds),
         "probe_latency": percentiles_ms(probe_seconds),
@@ -198,19 +214,24 @@ def _ensure_rasa(console: Console) -> None:
     subprocess.run(["bash", str(RASA_DIR / "setup.sh")], check=True)
 
 
-def run_rasa(train_path: Path, test_path: Path, test_examples: Sequence[Example], console: Console) -> dict:
-    """Run the Rasa runner in its venv and score its predictions like ours."""
-    _ensure_rasa(console)
-    RASA_OUT.unlink(missing_ok=True)
-    command = [str(RASA_PYTHON), str(RASA_DIR / "runner.py"), str(train_path), str(test_path), str(RASA_OUT),
-               "--probe", PROBE]
-    console.print(f"[bold]Rasa: training DIET (100 epochs; minutes on a few cores), log in {RASA_LOG}[/]")
-    with RASA_LOG.open("w", encoding="utf-8") as log:
-        done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
-    if done.returncode != 0:
-        tail = RASA_LOG.read_text(encoding="utf-8", errors="replace").replace("\r", "\n").splitlines()[-30:]
-        raise SystemExit(f"Rasa runner failed (exit {done.returncode}); end of {RASA_LOG}:\n" + "\n".join(tail))
-    result = json.loads(RASA_OUT.read_text(encoding="utf-8"))
+def run_rasa(train_path: Path, test_path: Path, test_examples: Sequence[Example], console: Console,
+             *, result_path: Path | None = None, name: str = "") -> dict:
+    """Run the Rasa runner in its venv (or read its earlier ``result_path``) and score its predictions like ours."""
+    if result_path is None:
+        _ensure_rasa(console)
+        out = RASA_OUT.with_name(f"rasa-result-{name}.json") if name else RASA_OUT
+        log_path = RASA_LOG.with_name(f"rasa-runner-{name}.log") if name else RASA_LOG
+        out.unlink(missing_ok=True)
+        command = [str(RASA_PYTHON), str(RASA_DIR / "runner.py"), str(train_path), str(test_path), str(out),
+                   "--probe", PROBE]
+        console.print(f"[bold]Rasa: training DIET (100 epochs; minutes on a few cores), log in {log_path}[/]")
+        with log_path.open("w", encoding="utf-8") as log:
+            done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
+        if done.returncode != 0:
+            tail = log_path.read_text(encoding="utf-8", errors="replace").replace("\r", "\n").splitlines()[-30:]
+            raise SystemExit(f"Rasa runner failed (exit {done.returncode}); end of {log_path}:\n" + "\n".join(tail))
+        result_path = out
+    result = json.loads(result_path.read_text(encoding="utf-8"))
 
     # Rasa read the test split with its own loader; match its outputs to our
     # examples by text. A text it does not have (the two loaders disagree on
@@ -301,29 +322,63 @@ def render(ours: dict, rasa: dict | None, checks: dict[str, bool | None], n_test
     return table
 
 
+def _shown(path: Path) -> str:
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-rasa", action="store_true", help="measure our model only")
+    parser.add_argument("--dataset", type=Path,
+                        help="a folder with train/ and test/ Rasa YAML (e.g. made by bench.slot_data) "
+                             "instead of the project's data")
+    parser.add_argument("--name", help="result name for --dataset (default: the folder's name)")
+    parser.add_argument("--rasa-result", type=Path, help="score this earlier runner output instead of running Rasa")
     args = parser.parse_args(argv)
     console = Console(width=140)
 
-    test_examples = load_training_data(TEST).examples
-    console.print(f"[bold]Ours: training on {TRAIN.relative_to(REPO)}[/]")
-    ours = run_ours(TRAIN, test_examples)
-    rasa = None if args.no_rasa else run_rasa(TRAIN, TEST, test_examples, console)
+    name = (args.name or args.dataset.resolve().name) if args.dataset else ""
+    train_path, test_path = (args.dataset / "train", args.dataset / "test") if args.dataset else (TRAIN, TEST)
+    strict = args.dataset is None  # the project's data is held to the strict rules; public data is as Rasa reads it
+    test_examples = load_training_data(test_path, strict=strict).examples
+    console.print(f"[bold]Ours: training on {_shown(train_path)}[/]")
+    ours = run_ours(train_path, test_examples, strict=strict)
+    ours_all_builtins = None
+    if args.dataset is not None:
+        console.print("[bold]Ours again, every built-in extractor on[/]")
+        ours_all_builtins = run_ours(train_path, test_examples, strict=strict, builtin_entities=BUILTINS_ALL)
+    rasa = None
+    if not args.no_rasa:
+        rasa = run_rasa(train_path, test_path, test_examples, console, result_path=args.rasa_result, name=name)
     checks = targets(ours, rasa)
 
     console.print(render(ours, rasa, checks, len(test_examples)))
+    if ours_all_builtins is not None:
+        console.print(
+            f"ours with every built-in extractor on: intent accuracy {ours_all_builtins['intent_accuracy']:.1%}, "
+            f"entity F1 {ours_all_builtins['entity_f1']:.1%} (P {ours_all_builtins['entity_precision']:.1%} / "
+            f"R {ours_all_builtins['entity_recall']:.1%}); by default the built-ins report "
+            f"{', '.join(ours['builtin_entities']) or 'nothing'}")
+    for line in ours["data_warnings"]:
+        console.print(f"[yellow]training data: {line[:300]}[/]")
     if rasa and rasa["unmatched_test_texts"]:
         console.print(f"[yellow]{len(rasa['unmatched_test_texts'])} test texts missing from Rasa's output "
                       "(loaders disagree; scored as misses): see the JSON[/]")
     if rasa and rasa["warnings"]:
         console.print(f"[yellow]Rasa raised {len(rasa['warnings'])} distinct warnings (data, config): "
                       "see rasa.warnings in the JSON[/]")
-    path = write_result("nlu", {
-        "train": str(TRAIN.relative_to(REPO)), "test": str(TEST.relative_to(REPO)), "test_examples": len(test_examples),
+    payload = {
+        "train": _shown(train_path), "test": _shown(test_path), "test_examples": len(test_examples),
         "seed": SEED, "probe": PROBE, "ours": ours, "rasa": rasa, "speedup_p50": speedup(ours, rasa), "targets": checks,
-    })
+    }
+    if ours_all_builtins is not None:
+        payload["ours_all_builtins"] = ours_all_builtins
+        counts = args.dataset / "counts.json"
+        if counts.is_file():
+            payload["dataset_counts"] = json.loads(counts.read_text(encoding="utf-8"))
+    if args.rasa_result is not None:
+        payload["rasa_result_file"] = _shown(args.rasa_result)
+    path = write_result(f"nlu_{name}" if name else "nlu", payload)
     console.print(f"written {path.relative_to(REPO)}")
 
 

@@ -10,6 +10,6 @@
   loads all of the above (``hueai train nlu``, ``hueai nlu parse``);
 * :mod:`nlu.evaluation`: scores on held-back data (``hueai evaluate nlu``).
 
-May import: the standard library and third-party packages only. Nothing in the
-project imports *into* nlu except through its public functions.
+May import: :mod:`core` and third-party packages only. Other packages use nlu
+through its public functions and its typed :class:`~nlu.results.ParseResult`.
 """

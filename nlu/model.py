@@ -30,6 +30,22 @@ maximises (right answers kept) - (wrong answers kept), i.e. a wrong intent
 costs as much as a right one gains. The same cross-validation gives the
 accuracy and macro-F1 stored with the model.
 
+**Built-in extractors** (receipt codes, phone numbers, dates, Huế places: see
+:data:`~nlu.entities.BUILTIN_ENTITIES`) report an entity type only when the
+training data uses it (annotated, or named by a ``regex``/``lookup`` block or a
+``domain.yml``) or when ``builtin_entities`` names it, as a Rasa pipeline lists
+its extractors; what they find always feeds the CRF as features.
+
+**Roles and groups** (``[Huế]{"entity": "city", "role": "departure"}``) are
+learnt with the entity: the CRF's label is the entity with its role and group,
+and the output carries them as Rasa's does.
+
+**Rare intents.** Rasa trains on intents with a handful of examples; so does
+this model: an intent with fewer than :data:`MIN_EXAMPLES_PER_INTENT` examples is
+left out of the cross-validation (which cannot split it) and its examples are
+repeated up to that number for the final intent model, whose calibration needs
+three per intent.
+
 **Determinism.** Same data, same seed: same model and same output. All
 estimators are deterministic given their seed.
 """
@@ -50,6 +66,7 @@ from tqdm import tqdm
 
 from core.artifacts import provenance
 from nlu.entities import (
+    BUILTIN_ENTITIES,
     CRFEntityExtractor,
     Entity,
     LocationGazetteer,
@@ -68,7 +85,7 @@ from nlu.entities.dates import find_dates
 from nlu.entities.gazetteer import phrase_key
 from nlu.intents import IntentClassifier
 from nlu.results import IntentScore, ParsedEntity, ParseResult
-from nlu.training_data import TrainingData
+from nlu.training_data import MIN_EXAMPLES_PER_INTENT, EntitySpan, TrainingData
 
 if TYPE_CHECKING:
     from nlu.transformer_intents import TransformerIntentClassifier
@@ -79,9 +96,8 @@ __all__ = [
 
 FALLBACK_INTENT = "nlu_fallback"
 FORMAT = "hueai-nlu"
-FORMAT_VERSION = 1
-#: 5-fold cross-validation with 3-fold calibration inside needs 5 per intent.
-MIN_EXAMPLES_PER_INTENT = 5
+#: 2: built-in extractors chosen per model, roles and groups in the CRF's labels.
+FORMAT_VERSION = 2
 _CV_FOLDS = 5
 _RANKING = 5
 _LIBRARIES = ("scikit-learn", "sklearn-crfsuite", "python-crfsuite", "numpy", "vietnam-provinces", "PyYAML", "joblib")
@@ -93,6 +109,37 @@ IntentBackend = Literal["tfidf", "transformer"]
 
 class ModelFormatError(ValueError):
     """A directory that is not a model this code can load."""
+
+
+#: Separates entity, role and group in a CRF label; whitespace, so never part of a name.
+_LABEL_SEPARATOR = "\x1f"
+
+
+def entity_label(span: EntitySpan) -> str:
+    """The CRF's label for an annotated span: the entity, plus role and group when annotated."""
+    if span.role is None and span.group is None:
+        return span.entity
+    return _LABEL_SEPARATOR.join([span.entity, span.role or "", span.group or ""])
+
+
+def split_label(label: str) -> tuple[str, str | None, str | None]:
+    """(entity, role, group) of a label made by :func:`entity_label`."""
+    entity, _, rest = label.partition(_LABEL_SEPARATOR)
+    role, _, group = rest.partition(_LABEL_SEPARATOR)
+    return entity, role or None, group or None
+
+
+def _repeat_rare(texts: list[str], labels: list[str]) -> tuple[list[str], list[str]]:
+    """Repeat the examples of intents below the minimum until each has the minimum."""
+    by_intent: dict[str, list[str]] = {}
+    for text, label in zip(texts, labels, strict=True):
+        by_intent.setdefault(label, []).append(text)
+    extra_texts, extra_labels = [], []
+    for label, items in sorted(by_intent.items()):
+        for k in range(len(items), MIN_EXAMPLES_PER_INTENT):
+            extra_texts.append(items[k % len(items)])
+            extra_labels.append(label)
+    return texts + extra_texts, labels + extra_labels
 
 
 def choose_threshold(confidences: np.ndarray, correct: np.ndarray) -> float:
@@ -120,11 +167,14 @@ class NLUModel:
     ``intent_backend="transformer"`` fine-tunes the local Hugging Face encoder
     directory ``encoder_path`` for intents instead of the TF-IDF default (slow
     without a GPU: see :mod:`nlu.transformer_intents`); entities are the same.
+    ``builtin_entities`` names the built-in extractors' entity types to report
+    (None: those the training data uses; see the module docstring).
     """
 
     def __init__(
         self, *, seed: int = 13, crf_max_iterations: int = 100,
         intent_backend: IntentBackend = "tfidf", encoder_path: Path | str | None = None,
+        builtin_entities: Iterable[str] | None = None,
     ) -> None:
         if intent_backend not in ("tfidf", "transformer"):
             raise ValueError(f"unknown intent backend {intent_backend!r}: use 'tfidf' or 'transformer'")
@@ -136,6 +186,14 @@ class NLUModel:
         self.encoder_path = encoder_path
         self.intents: list[str] = []
         self.entity_types: list[str] = []
+        self.builtin_entities = None if builtin_entities is None else sorted(set(builtin_entities))
+        unknown = set(self.builtin_entities or ()) - BUILTIN_ENTITIES
+        if unknown:
+            raise ValueError(f"no built-in extractor for {', '.join(sorted(unknown))}; "
+                             f"built-ins: {', '.join(sorted(BUILTIN_ENTITIES))}")
+        #: The built-in entity types this model reports (chosen at training time).
+        self.builtins: frozenset[str] = frozenset(BUILTIN_ENTITIES)
+        self.warnings: list[str] = []
         self.fallback_threshold = 0.0
         self.metrics: dict = {}
         self.data_hash = ""
@@ -161,32 +219,37 @@ class NLUModel:
     def fit(self, data: TrainingData, *, progress: bool = False) -> NLUModel:
         """Train on ``data``; ``progress`` shows a progress bar on stderr."""
         counts = {i: sum(e.intent == i for e in data.examples) for i in data.intents}
-        few = sorted(i for i, n in counts.items() if n < MIN_EXAMPLES_PER_INTENT)
-        if len(counts) < 2 or few:
-            raise ValueError(
-                f"need at least 2 intents with {MIN_EXAMPLES_PER_INTENT} examples each; too few: {', '.join(few) or '-'}"
-            )
+        if len(counts) < 2:
+            raise ValueError(f"need at least 2 intents with examples; got {', '.join(counts) or 'none'}")
         texts = [e.text for e in data.examples]
         labels = [e.intent for e in data.examples]
+        # Cross-validation (for the threshold and the stored metrics) on the intents it can split.
+        common = {i for i, n in counts.items() if n >= MIN_EXAMPLES_PER_INTENT}
+        cv_texts = [t for t, label in zip(texts, labels, strict=True) if label in common]
+        cv_labels = [label for label in labels if label in common]
         steps = ["cross-validating intents", "training intents", "preparing entities", "training entities"]
         with tqdm(total=len(steps), disable=not progress, desc="NLU", unit="step") as bar:
             bar.set_postfix_str(steps[0])
-            folds = StratifiedKFold(_CV_FOLDS, shuffle=True, random_state=self.seed)
-            proba = cross_val_predict(self._new_classifier(progress), texts, labels, cv=folds, method="predict_proba")
-            classes = np.array(sorted(set(labels)))
-            predicted = classes[proba.argmax(axis=1)]
-            correct = predicted == np.array(labels)
-            self.fallback_threshold = round(choose_threshold(proba.max(axis=1), correct), 6)
-            self.metrics = {
-                "cv_folds": _CV_FOLDS,
-                "cv_accuracy": round(float(accuracy_score(labels, predicted)), 4),
-                "cv_macro_f1": round(float(f1_score(labels, predicted, average="macro")), 4),
-                "cv_fallback_rate": round(float(np.mean(proba.max(axis=1) < self.fallback_threshold)), 4),
-                "examples": len(texts),
-            }
+            self.fallback_threshold = 0.0
+            self.metrics = {"cv_folds": _CV_FOLDS, "examples": len(texts)}
+            if len(common) >= 2:
+                folds = StratifiedKFold(_CV_FOLDS, shuffle=True, random_state=self.seed)
+                proba = cross_val_predict(self._new_classifier(progress), cv_texts, cv_labels, cv=folds,
+                                          method="predict_proba")
+                classes = np.array(sorted(common))
+                predicted = classes[proba.argmax(axis=1)]
+                correct = predicted == np.array(cv_labels)
+                self.fallback_threshold = round(choose_threshold(proba.max(axis=1), correct), 6)
+                self.metrics.update({
+                    "cv_accuracy": round(float(accuracy_score(cv_labels, predicted)), 4),
+                    "cv_macro_f1": round(float(f1_score(cv_labels, predicted, average="macro")), 4),
+                    "cv_fallback_rate": round(float(np.mean(proba.max(axis=1) < self.fallback_threshold)), 4),
+                })
+            if len(common) < len(counts):
+                self.metrics["cv_intents_left_out"] = sorted(set(counts) - common)
             bar.update()
             bar.set_postfix_str(steps[1])
-            self.classifier = self._new_classifier(progress).fit(texts, labels)
+            self.classifier = self._new_classifier(progress).fit(*_repeat_rare(texts, labels))
             self.intents = [str(c) for c in self.classifier.classes_]
             bar.update()
             bar.set_postfix_str(steps[2])
@@ -195,19 +258,25 @@ class NLUModel:
             for example in data.examples:
                 prepared = prepare(example.text)
                 features.append(self._features(prepared, self._candidates(prepared, None)))
-                tags.append(bio_tags(prepared, [(s.start, s.end, s.entity) for s in example.entities]))
+                tags.append(bio_tags(prepared, [(s.start, s.end, entity_label(s)) for s in example.entities]))
             bar.update()
             bar.set_postfix_str(steps[3])
             self.crf = CRFEntityExtractor(max_iterations=self.crf_max_iterations)
             if any(t != "O" for sequence in tags for t in sequence):
                 self.crf.fit(features, tags)
-            self.entity_types = sorted(set(data.entity_types) | set(self.crf.labels))
+            self.entity_types = sorted(set(data.entity_types) | {split_label(label)[0] for label in self.crf.labels})
             bar.update()
+        self.warnings = list(data.warnings)
         self.data_hash = data.content_hash()
         self.created_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         return self
 
     def _fit_lists(self, data: TrainingData) -> None:
+        if self.builtin_entities is None:
+            used = set(data.entity_types) | set(data.regexes) | set(data.lookups) | set(data.domain_entities)
+            self.builtins = frozenset(BUILTIN_ENTITIES & used)
+        else:
+            self.builtins = frozenset(self.builtin_entities)
         self.synonyms = SynonymMapper.from_examples(data.synonyms, data.examples)
         self.regex = RegexEntityExtractor(data.regexes)
         self.gazetteer = LocationGazetteer.default()
@@ -263,11 +332,16 @@ class NLUModel:
         if not prepared.syllables:
             return []
         candidates = self._candidates(prepared, reference_date)
-        learnt = [
-            Entity(e.entity, self._value(e.entity, e.value, reference_date), e.start, e.end, e.confidence, e.extractor)
-            for e in self.crf.extract(prepared, self._features(prepared, candidates))
-        ]
-        return merge_entities([*candidates, *learnt])
+        learnt = []
+        for e in self.crf.extract(prepared, self._features(prepared, candidates)):
+            entity, role, group = split_label(e.entity)
+            value = self._value(entity, e.value, reference_date)
+            learnt.append(Entity(entity, value, e.start, e.end, e.confidence, e.extractor, role, group))
+        # Every candidate was a feature of the CRF; a built-in one is an answer only
+        # for the types this model reports (the data's own regexes always are).
+        reported = [c for c in candidates if c.entity in self.builtins or c.entity not in BUILTIN_ENTITIES
+                    or c.entity in self.regex.patterns]
+        return merge_entities([*reported, *learnt])
 
     # ------------------------------------------------------------------ parsing
 
@@ -343,7 +417,9 @@ class NLUModel:
             crf_max_iterations=self.crf_max_iterations,
             intents=self.intents,
             entity_types=self.entity_types,
+            builtin_entities=sorted(self.builtins),
             fallback_threshold=self.fallback_threshold,
+            data_warnings=self.warnings,
             files=files,
         )
         if self.intent_backend != "tfidf":
@@ -385,6 +461,9 @@ class NLUModel:
         model.crf, model.regex = parts["crf"], parts["regex"]
         model.gazetteer, model.lookups, model.synonyms = parts["gazetteer"], parts["lookups"], parts["synonyms"]
         model.intents, model.entity_types = meta["intents"], meta["entity_types"]
+        model.builtins = frozenset(meta["builtin_entities"])
+        model.builtin_entities = sorted(model.builtins)
+        model.warnings = list(meta.get("data_warnings", []))
         model.fallback_threshold, model.metrics = meta["fallback_threshold"], meta["metrics"]
         model.data_hash, model.created_at = meta["data_hash"], meta["created_at"]
         return model

@@ -74,3 +74,22 @@ def test_malformed_training_data_names_file_and_line(env: dict[str, str], tmp_pa
 def test_parse_without_a_model_says_what_to_do(env: dict[str, str]) -> None:
     result = hueai(env, "nlu", "parse", "chào")
     assert result.returncode == 2 and "hueai train nlu" in result.stderr.decode()
+
+
+def test_train_nlu_on_rasa_data_warns_and_strict_refuses(env: dict[str, str], tmp_path: Path) -> None:
+    data = Path(__file__).parent / "data" / "rasa" / "airline"
+    result = hueai(env, "train", "nlu", "--data", str(data), "--out", str(tmp_path / "m"))
+    assert result.returncode == 0, result.stderr.decode()
+    warnings = [line for line in result.stderr.decode().splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3 and "10 entity types" in warnings[0] and "kept under 'flight'" in warnings[1]
+    meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert len(meta["data_warnings"]) == 3 and meta["builtin_entities"] == []
+    parsed = json.loads(hueai(env, "nlu", "parse", "giá vé từ huế đến hà nội", "--json", "--model",
+                              str(tmp_path / "m")).stdout)
+    assert parsed["intent_ranking"][0]["name"] in {"airfare", "flight", "airfare#flight", "abbreviation"}
+
+    strict = hueai(env, "train", "nlu", "--data", str(data), "--strict", "--out", str(tmp_path / "s"))
+    assert strict.returncode == 2 and "bad entity name 'fromloc.city_name'" in strict.stderr.decode()
+    domain = Path(__file__).parent / "data" / "rasa" / "formbot" / "data"
+    clean = hueai(env, "train", "nlu", "--data", str(domain), "--strict", "--out", str(tmp_path / "f"))
+    assert clean.returncode == 0 and "warning:" not in clean.stderr.decode(), clean.stderr.decode()

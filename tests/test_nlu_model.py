@@ -106,7 +106,8 @@ def test_parse_many_equals_parse(model: NLUModel) -> None:
 def test_save_load_round_trip(model: NLUModel, data: TrainingData, tmp_path: Path) -> None:
     model.save(tmp_path / "m")
     meta = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
-    assert meta["format"] == "hueai-nlu" and meta["format_version"] == 1
+    assert meta["format"] == "hueai-nlu" and meta["format_version"] == 2
+    assert meta["builtin_entities"] == ["application_code", "date", "location", "phone_number"]
     assert meta["intents"] == ["ask_documents", "check_status", "emergency", "greet"]
     assert {"application_code", "date", "location", "phone_number", "procedure"} <= set(meta["entity_types"])
     assert meta["data_hash"] == data.content_hash() and meta["seed"] == 7
@@ -139,9 +140,15 @@ def test_deterministic_for_a_seed(model: NLUModel, data: TrainingData) -> None:
 
 
 def test_too_few_examples(data: TrainingData) -> None:
+    one_intent = TrainingData([e for e in data.examples if e.intent == "greet"])
+    with pytest.raises(ValueError, match="at least 2 intents"):
+        NLUModel().fit(one_intent)
+    # Rare intents train, as in Rasa: left out of the cross-validation, repeated for the final model.
     tiny = TrainingData([e for e in data.examples if e.intent != "greet"][:8] + data.examples[-2:])
-    with pytest.raises(ValueError, match="at least"):
-        NLUModel().fit(tiny)
+    model = NLUModel(seed=7).fit(tiny)
+    assert set(model.intents) == {e.intent for e in tiny.examples}
+    rare = model.parse(data.examples[-1].text).intent_ranking[0].name
+    assert rare == data.examples[-1].intent
 
 
 def test_trains_on_many_intents_and_entity_types() -> None:

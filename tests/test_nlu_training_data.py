@@ -95,25 +95,33 @@ def test_unknown_entity_is_rejected_unless_declared(tmp_path: Path) -> None:
     text = "nlu:\n- intent: greet\n  examples: |\n    - chào [anh Nam](person)\n"
     path = write(tmp_path, text)
     with pytest.raises(NLUDataError, match="unknown entity 'person'") as info:
-        load_training_data(path)
+        load_training_data(path, strict=True)
     assert f"{path}:4" in str(info.value)
-    assert load_training_data(path, allowed_entities=["person"]).entity_types == ["person"]
+    warning = load_training_data(path).warnings[0]  # as Rasa: learnt all the same, with a warning
+    assert warning.startswith("1 entity types are annotated in 1 spans") and "person (1)" in warning
+    declared = load_training_data(path, allowed_entities=["person"])
+    assert declared.entity_types == ["person"] and not any("entity" in w for w in declared.warnings)
     write(tmp_path, text + "- lookup: person\n  examples: |\n    - anh Nam\n")
-    assert load_training_data(path).entity_types == ["person"]
+    declared = load_training_data(path)
+    assert declared.entity_types == ["person"] and not any("entity" in w for w in declared.warnings)
 
 
 def test_intent_without_examples(tmp_path: Path) -> None:
     path = write(tmp_path, "nlu:\n- intent: greet\n  examples: |\n    - chào\n- intent: thank\n  examples: ''\n")
     with pytest.raises(NLUDataError, match="'thank' has no examples") as info:
-        load_training_data(path)
+        load_training_data(path, strict=True)
     assert f"{path}:5" in str(info.value)
+    assert load_training_data(path).warnings[-1] == "1 intents have no examples and are ignored: thank"
 
 
 def test_duplicate_text_across_intents_names_both(tmp_path: Path) -> None:
     path = write(tmp_path, "nlu:\n- intent: greet\n  examples: |\n    - Chào em\n- intent: goodbye\n  examples: |\n    - chào  em\n")
     with pytest.raises(NLUDataError, match="'greet'.*'goodbye'") as info:
-        load_training_data(path)
+        load_training_data(path, strict=True)
     assert f"{path}:4" in str(info.value) and f"{path}:7" in str(info.value)
+    data = load_training_data(path)
+    assert [(e.text, e.intent) for e in data.examples] == [("Chào em", "greet")]  # kept under the first intent
+    assert "kept under 'greet'" in data.warnings[0] and f"dropped from 'goodbye' ({path}:7)" in data.warnings[0]
 
 
 def test_conflicting_synonym_and_bad_regex(tmp_path: Path) -> None:
@@ -135,9 +143,21 @@ def test_parse_annotated_legacy_value_form() -> None:
     )
 
 
+def test_entity_names_as_rasa_allows_them() -> None:
+    line = '- [Huế]{"entity": "fromloc.city_name"} đi [Hà Nội](toloc.city_name)'
+    text, spans = parse_annotated(line)
+    assert [s.entity for s in spans] == ["fromloc.city_name", "toloc.city_name"]
+    with pytest.raises(NLUDataError, match="bad entity name 'fromloc.city_name'"):
+        parse_annotated(line, strict=True)
+    with pytest.raises(NLUDataError, match="bad entity name"):
+        parse_annotated("- [Huế]( )")
+
+
 def test_project_data_loads() -> None:
     root = Path(__file__).resolve().parents[1] / "training" / "data"
-    train, test = load_training_data(root / "nlu"), load_training_data(root / "nlu_test")
+    # The project's own data is held to the strict rules (CI): no warning of any kind.
+    train, test = load_training_data(root / "nlu", strict=True), load_training_data(root / "nlu_test", strict=True)
+    assert train.warnings == [] and test.warnings == []
     assert len(train.intents) >= 17 and set(test.intents) <= set(train.intents)
     for example in train.examples:
         for span in example.entities:

@@ -95,3 +95,23 @@ def test_bad_input_never_raises(text: str) -> None:
     assert normalize(out) == out
     strip_diacritics(text)
     has_diacritics(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ÎÑ", "îñ", "ñoà", "Ãô", "ỹ̂", "ēà", "a\u0300\u0302", "Ạ\u0300", "ÿà", "ǹà"],
+)
+def test_tones_move_only_within_vietnamese_syllables(text: str) -> None:
+    """A tone moves only in a syllable Vietnamese could write: other languages' marks
+    (the circumflex of î, the tilde of ñ) are not tones and stay where they are."""
+    from nlu.text import tokenize
+
+    out = normalize(text)
+    assert normalize(out) == out
+    for token in tokenize(text):
+        assert normalize(text[token.start:token.end]) == normalize(token.text)
+
+
+def test_foreign_letters_keep_their_marks() -> None:
+    assert normalize("ÎÑ") == "îñ" and normalize("España") == "españa" and normalize("Hoà") == "hòa"
+    assert normalize("a\u0300\u0302") == "ầ"  # a Vietnamese letter typed marks-first still composes

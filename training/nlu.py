@@ -28,14 +28,17 @@ def train_nlu(
     out: Path | None = None,
     progress: bool = False,
     unless_current: bool = False,
+    strict: bool = False,
 ) -> Path:
     """Train on ``data_path``, save the model and, unless ``out`` is elsewhere, make it current.
 
     ``encoder`` (``HUEAI_NLU_ENCODER``) fine-tunes that local Hugging Face encoder for the intents
     instead of the TF-IDF default. ``unless_current`` skips training when the current model was
-    trained on the same data with the same backend (set-up).
+    trained on the same data with the same backend (set-up). ``strict`` refuses data that Rasa
+    accepts with warnings (see :func:`~nlu.training_data.load_training_data`); the warnings of a
+    lenient load are saved in the model's ``model.json`` as ``data_warnings``.
     """
-    data = load_training_data(data_path)
+    data = load_training_data(data_path, strict=strict)
     # The model's identity: its data and, when one is configured, the encoder it fine-tunes.
     fingerprint = hashlib.sha256(f"{data.content_hash()}|{encoder or ''}".encode()).hexdigest()
     if unless_current and out is None and current_matches(models_dir, KIND, fingerprint):

@@ -46,4 +46,5 @@ def parse(
     typer.echo(f"intent: {result.intent.name} ({result.intent.confidence:.2f})")
     for entity in result.entities:
         role = f" role={entity.role}" if entity.role else ""
-        typer.echo(f"  {entity.entity}: {entity.value!r} [{entity.start}:{entity.end}]{role}")
+        group = f" group={entity.group}" if entity.group else ""
+        typer.echo(f"  {entity.entity}: {entity.value!r} [{entity.start}:{entity.end}]{role}{group}")

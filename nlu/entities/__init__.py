@@ -16,7 +16,7 @@ Every :class:`Entity` has ``start``/``end`` offsets into the text the user sent.
 extract entities without an intent model.
 """
 
-from nlu.entities.base import STRUCTURED, Entity, merge_entities
+from nlu.entities.base import BUILTIN_ENTITIES, STRUCTURED, Entity, merge_entities
 from nlu.entities.crf import CRFEntityExtractor, bio_tags, syllable_features
 from nlu.entities.gazetteer import LocationGazetteer, PhraseIndex
 from nlu.entities.regex import RegexEntityExtractor, canonical_application_code, canonical_phone
@@ -24,6 +24,7 @@ from nlu.entities.synonyms import SynonymMapper
 from nlu.entities.tokens import Prepared, Syllable, prepare
 
 __all__ = [
+    "BUILTIN_ENTITIES",
     "CRFEntityExtractor",
     "Entity",
     "LocationGazetteer",

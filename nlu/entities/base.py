@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
-__all__ = ["Entity", "STRUCTURED", "merge_entities"]
+__all__ = ["BUILTIN_ENTITIES", "Entity", "STRUCTURED", "merge_entities"]
 
 #: Entities with a strict written form: a pattern match is trusted over a model.
 STRUCTURED = frozenset({"application_code", "phone_number"})
+#: What the built-in extractors find (patterns and the Huế gazetteer), whatever the data.
+BUILTIN_ENTITIES = frozenset({"application_code", "phone_number", "date", "location"})
 
 # Among spans of equal length, which extractor to believe: patterns and lists
 # are precise where they match; the CRF generalises but guesses.
@@ -25,6 +27,8 @@ class Entity:
     end: int
     confidence: float
     extractor: str
+    role: str | None = None
+    group: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -16,6 +16,7 @@ learns when to trust them ("Kim Long" after "đường" is a street).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -36,12 +37,27 @@ def _shape(surface: str) -> str:
     return _SHAPE_RUNS.sub(r"\1", shape)
 
 
+def _inside(prepared: Prepared, start: int, end: int, *, overlapping: bool = False) -> range:
+    """Indices of the syllables within ``start:end`` (or overlapping it), by bisection: a long
+    message with many hints must not cost syllables x hints."""
+    syllables = prepared.syllables
+    if overlapping:  # s.end > start and s.start < end
+        first = bisect.bisect_right([s.end for s in syllables], start)
+        last = bisect.bisect_left([s.start for s in syllables], end)
+    else:  # s.start >= start and s.end <= end
+        first = bisect.bisect_left([s.start for s in syllables], start)
+        last = bisect.bisect_right([s.end for s in syllables], end)
+    return range(first, max(first, last))
+
+
 def _token_flags(prepared: Prepared, hints: Sequence[Hint]) -> list[list[str]]:
     flags: list[list[str]] = [[] for _ in prepared.syllables]
+    starts = [s.start for s in prepared.syllables]
+    ends = [s.end for s in prepared.syllables]
     for start, end, name in hints:
-        inside = [i for i, s in enumerate(prepared.syllables) if s.start >= start and s.end <= end]
-        for position, i in enumerate(inside):
-            flags[i].append(("B:" if position == 0 else "I:") + name)
+        first, last = bisect.bisect_left(starts, start), bisect.bisect_right(ends, end)
+        for i in range(first, last):
+            flags[i].append(("B:" if i == first else "I:") + name)
     return flags
 
 
@@ -93,8 +109,7 @@ def bio_tags(prepared: Prepared, spans: Sequence[tuple[int, int, str]]) -> list[
     """
     tags = ["O"] * len(prepared.syllables)
     for start, end, entity in spans:
-        inside = [i for i, s in enumerate(prepared.syllables) if s.start < end and start < s.end]
-        for position, i in enumerate(inside):
+        for position, i in enumerate(_inside(prepared, start, end, overlapping=True)):
             tags[i] = ("B-" if position == 0 else "I-") + entity
     return tags
 

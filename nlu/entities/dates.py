@@ -13,7 +13,8 @@ Values:
 * with ``reference_date`` everything is resolved: days -> ``YYYY-MM-DD``, weeks ->
   ISO week ``YYYY-Www``, months -> ``YYYY-MM``. A weekday ("thứ hai") means the
   latest such day on or before the reference date, because callers mostly say when
-  they already did something ("nộp hôm thứ hai").
+  they already did something ("nộp hôm thứ hai"); with a week ("thứ hai tuần này",
+  "tuần ni", "tuần trước", "tuần sau") it is that day of that week.
 
 dateparser and similar libraries do not know Vietnamese relative expressions
 ("hôm kia", "bữa ni") and do not keep offsets, hence this module.
@@ -43,7 +44,7 @@ _MONTH = re.compile(r"\bthang\s+(?P<m>\d{1,2})(?:\s*(?:nam\s+|/)(?P<y>\d{4}))?\b
 _WEEKDAYS = {"hai": 0, "2": 0, "ba": 1, "3": 1, "tu": 2, "4": 2, "nam": 3, "5": 3, "sau": 4, "6": 4, "bay": 5, "7": 5}
 _WEEKDAY_NAMES = ["thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật"]
 _WEEKDAY = re.compile(
-    rf"\b{_PREFIX}(?:(?:thu\s+(?P<n>hai|ba|tu|nam|sau|bay|[2-7]))|(?P<cn>chu\s+nhat))\b(?:\s+(?P<rel>tuan\s+(?:truoc|roi|nay|sau|toi)))?"
+    rf"\b{_PREFIX}(?:(?:thu\s+(?P<n>hai|ba|tu|nam|sau|bay|[2-7]))|(?P<cn>chu\s+nhat))\b(?:\s+(?P<rel>tuan\s+(?:truoc|roi|nay|ni|sau|toi)))?"
 )
 
 # Relative expressions: plain spelling -> (canonical wording, kind, offset).
@@ -111,14 +112,18 @@ def _relative(kind: str, offset: int, canonical: str, reference: dt.date | None)
     return str(reference.year + offset)
 
 
+#: The week a weekday is in: "thứ hai tuần trước/này/sau" (None: the latest such day).
+_WEEK_SHIFT = {"truoc": -1, "roi": -1, "nay": 0, "ni": 0, "sau": 1, "toi": 1}
+
+
 def _weekday(m: re.Match[str], reference: dt.date | None) -> str:
     weekday = 6 if m.group("cn") else _WEEKDAYS[m.group("n")]
     rel = m.group("rel")
-    shift = {"truoc": -1, "roi": -1, "sau": 1, "toi": 1}[rel.split()[-1]] if rel else 0
+    shift = _WEEK_SHIFT.get(rel.split()[-1]) if rel else None
     if reference is None:
         name = _WEEKDAY_NAMES[weekday]
-        return name + {-1: " tuần trước", 1: " tuần sau"}.get(shift, "")
-    if shift:
+        return name + {-1: " tuần trước", 0: " tuần này", 1: " tuần sau"}.get(shift, "")  # type: ignore[arg-type]
+    if shift is not None:
         monday = reference - dt.timedelta(days=reference.weekday()) + dt.timedelta(weeks=shift)
         return (monday + dt.timedelta(days=weekday)).isoformat()
     return (reference - dt.timedelta(days=(reference.weekday() - weekday) % 7)).isoformat()
@@ -155,7 +160,9 @@ def find_dates(plain: str, reference: dt.date | None = None) -> list[Found]:
     """
     found = sorted(_matches(plain, reference), key=lambda f: (-(f[1] - f[0]), f[0]))
     kept: list[Found] = []
+    taken = bytearray(len(plain))  # characters already in a kept match
     for start, end, value in found:
-        if all(end <= s or start >= e for s, e, _ in kept):
+        if not any(taken[start:end]):
             kept.append((start, end, value))
+            taken[start:end] = b"\x01" * (end - start)
     return sorted(kept)

@@ -128,6 +128,11 @@ def _clusters(word: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _nfc(piece: str, lower: bool) -> str:
+    out = unicodedata.normalize("NFC", piece)
+    return unicodedata.normalize("NFC", out.lower()) if lower else out
+
+
 def _word_step(text: str, lower: bool) -> Aligned:
     """Collapse spaces and canonicalise each word (NFC, case, tone placement)."""
     out = _Builder()
@@ -150,6 +155,10 @@ def _word_step(text: str, lower: bool) -> Aligned:
             sizes = [1] * len(clusters)
         else:
             sizes = [len(canonical_word(word[a:b], lower)) for a, b in clusters]
+            if sum(sizes) != len(canon):
+                # A cluster NFC cannot compose into one char ("a" + grave + circumflex
+                # in a word left as typed): count its chars as NFC leaves them.
+                sizes = [len(_nfc(word[a:b], lower)) for a, b in clusters]
         if sum(sizes) != len(canon):
             out.replace(canon, start, end)
             continue

@@ -33,6 +33,7 @@ extra whitespace-separated tokens, so no input character is ever lost.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Literal
@@ -102,6 +103,12 @@ def _locate(text: str, words: list[str]) -> list[tuple[int, int]]:
             if found < 0 or _SYLLABLE_SEPARATORS.fullmatch(text, end, found) is None:
                 break
             end = found + len(syllable)
+        # A segmenter may split a letter from a combining mark that NFC could not
+        # compose onto it ("ạ" + U+0300); a word never ends or starts inside a letter.
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        while start > position and unicodedata.combining(text[start]):
+            start -= 1
         spans.append((start, end))
         position = end
     return spans
@@ -131,8 +138,17 @@ def tokenize(text: str, *, backend: Backend = DEFAULT_BACKEND) -> list[Token]:
     if not aligned.text:
         return []
     spans = _fill_gaps(aligned.text, _locate(aligned.text, segment(aligned.text, backend)))
-    tokens = []
+    tokens: list[Token] = []
+    previous: tuple[int, int] | None = None  # the last token's span in the normalised text
     for start, end in spans:
         original_start, original_end = aligned.span_to_original(start, end)
+        if tokens and original_start < tokens[-1].end and previous is not None:
+            # Two words inside one input chunk that maps back only as a whole (rare
+            # scripts, marks NFC cannot compose): they become one token, never two
+            # overlapping ones.
+            start = previous[0]
+            original_start = tokens.pop().start
+            original_end = max(original_end, aligned.span_to_original(start, end)[1])
         tokens.append(Token(aligned.text[start:end], original_start, original_end))
+        previous = (start, end)
     return tokens

@@ -25,7 +25,9 @@ following the rules every Vietnamese schoolchild learns:
    the first of two (``hóa``, ``thủy``, ``mùa``, ``tài``), or the only one.
 
 Anything that does not look like a Vietnamese syllable (several vowel groups,
-foreign letters, two tones) is returned unchanged: ``café`` stays ``café``.
+foreign letters, two tones, a tone on a consonant, a quality mark Vietnamese does
+not write such as the ``î`` or ``ñ`` of other languages) is returned unchanged:
+``café`` stays ``café``, ``ÎÑ`` stays ``ÎÑ``.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 QUALITY_MARKS = frozenset("\u0302\u0306\u031b")
 
 _VOWELS = frozenset("aeiouy")
+#: The vowel-quality marks each vowel may carry in Vietnamese: â ê ô, ă, ơ ư.
+_QUALITY_OF = {"a": frozenset("\u0302\u0306"), "e": frozenset("\u0302"), "o": frozenset("\u0302\u031b"),
+               "u": frozenset("\u031b")}
 # Letters that may appear in a Vietnamese syllable (plus f, j, w, z for loanwords
 # and teencode, which then simply never match the vowel rules badly).
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzđ")
@@ -71,8 +76,14 @@ def canonical_syllable(syllable: str) -> str:
     bases = [base.lower() for base, _ in clusters]
     if any(b not in _LETTERS for b in bases):
         return syllable
-    if any(m not in TONE_MARKS and m not in QUALITY_MARKS for _, marks in clusters for m in marks):
-        return syllable
+    for base, marks in clusters:
+        quality = [m for m in marks if m not in TONE_MARKS]
+        # Only the quality marks Vietnamese writes, at most one per vowel, and a
+        # tone only on a vowel: "ñ" or "î" belong to other languages.
+        if len(quality) > 1 or any(m not in _QUALITY_OF.get(base.lower(), ()) for m in quality):
+            return syllable
+        if len(quality) < len(marks) and base.lower() not in _VOWELS:
+            return syllable
 
     vowel_idx = [i for i, b in enumerate(bases) if b in _VOWELS]
     if not vowel_idx or vowel_idx[-1] - vowel_idx[0] + 1 != len(vowel_idx):
