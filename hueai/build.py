@@ -51,8 +51,9 @@ def index(db: Database, settings: Settings, stages: Stages, *, force: bool = Fal
 
 def nlu_model(settings: Settings, stages: Stages) -> Path:
     with stages.stage("training the NLU model (unless its data is unchanged)"):
+        # strict: the project's own data must have none of what Rasa would only warn about
         return train_nlu(NLU_DATA, models_dir=settings.models, encoder=settings.nlu.encoder,
-                         progress=sys.stderr.isatty(), unless_current=True)
+                         progress=sys.stderr.isatty(), unless_current=True, strict=True)
 
 
 def post_model(settings: Settings, stages: Stages) -> Path:
