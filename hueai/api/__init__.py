@@ -11,6 +11,7 @@ router                    routes
 :mod:`hueai.api.chat`     ``POST /api/chat``, ``/api/chat/feedback``, ``/ws/chat``, the widget, ``/``
 :mod:`hueai.api.staff`    ``/staff``: sign-in, the operators' desk, ``/staff/ws``
 :mod:`hueai.api.monitor`  ``GET /api/monitor/articles``: the IOC export (bearer token)
+:mod:`hueai.api.zalo`     ``POST /webhooks/zalo``; the Zalo channel's worker runs in the lifespan
 ========================  ===================================================
 
 Chat, Zalo, the staff tool and the IOC export mount here as they are built.
@@ -37,7 +38,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from hueai import __version__
-from hueai.api import chat, health, kb, monitor, nlu, staff
+from hueai.api import chat, health, kb, monitor, nlu, staff, zalo
 from hueai.api.metrics import RequestMetrics
 from hueai.runtime import Runtime
 
@@ -68,14 +69,16 @@ def create_app(runtime: Runtime, *, watch_seconds: float | None = 5.0) -> FastAP
             loop.add_signal_handler(signal.SIGHUP, lambda: loop.run_in_executor(None, runtime.reload))
         except (RuntimeError, ValueError, NotImplementedError):
             pass
+        zalo.start(app)  # the Zalo channel's background worker (only when Zalo is configured)
         yield
+        zalo.stop(app)
         stop.set()
 
     app = FastAPI(title="hueai", version=__version__, lifespan=lifespan)
     app.state.runtime = runtime
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_middleware(RequestMetrics)
-    for module in (health, kb, nlu, chat, staff, monitor):
+    for module in (health, kb, nlu, chat, staff, monitor, zalo):
         app.include_router(module.router)
     return app
 

@@ -18,7 +18,7 @@ import typer
 
 from hueai import build
 from hueai import db as database
-from hueai.cli import chat, conversations, db, evaluate, kb, monitor, nlu, status, tickets, train, users
+from hueai.cli import callbot, chat, conversations, db, evaluate, kb, monitor, nlu, status, tickets, train, users, zalo
 from hueai.cli.common import fail, runtime, schema_checked
 from training.kb_index import STEPS
 from training.progress import Stages
@@ -26,9 +26,10 @@ from training.progress import Stages
 app = typer.Typer(help="hueai: Vietnamese citizen assistant and media monitor for Huế.", no_args_is_help=True)
 for name, module in (("kb", kb), ("nlu", nlu), ("train", train), ("evaluate", evaluate), ("monitor", monitor),
                      ("db", db), ("users", users), ("status", status), ("tickets", tickets),
-                     ("conversations", conversations)):
+                     ("conversations", conversations), ("zalo", zalo)):
     app.add_typer(module.app, name=name)
 app.command("chat")(chat.chat)
+app.command("callbot")(callbot.callbot)
 
 
 @app.command()

@@ -4,10 +4,12 @@
 
 from alembic import context
 
+import channels.zalo.tables  # noqa: F401  (registers the Zalo channel's tables: events, outbox, tokens, users)
 import core.accounts.tables  # noqa: F401  (registers the staff accounts' tables)
 import dialogue.tables  # noqa: F401  (registers the dialogue's tables: conversations, tickets, ...)
 import knowledge.tables  # noqa: F401  (registers the knowledge base's tables)
 import media_monitor.tables  # noqa: F401  (registers the press monitor's tables)
+import voice.tables  # noqa: F401  (registers the callbot's tables: calls, call turns)
 from core.storage import Base
 
 engine = context.config.attributes["engine"]
