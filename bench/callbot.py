@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,6 +46,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bench.processes import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "callbot.json"
@@ -190,14 +191,6 @@ class BenchStore:
             self.turns.append(latency_ms)
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dict[str, Any]:
     from voice.ari import AriClient
     from voice.callbot import Callbot
@@ -303,7 +296,6 @@ def whisper_size_cost(size: str, root: Path) -> dict[str, Any]:
     pcm = (rng.standard_normal(16000 * 4) * 2000).astype("<i2").tobytes()
     recognizer.transcribe(pcm)  # warm-up
     times = [recognizer.transcribe(pcm).latency_ms for _ in range(3)]
-    params = sum(1 for _ in ())  # noqa: F841
     return {"per_turn_ms_2_threads": summary(times), "architecture": {"d_model": d_model, "layers": layers}}
 
 

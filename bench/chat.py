@@ -40,7 +40,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -55,6 +54,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import REPO, percentiles_ms, write_result
+from bench.processes import free_port, stop_process_group
 from core.storage import Database
 from dialogue.conversations import ConversationStore
 
@@ -69,13 +69,6 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # -- the server -----------------------------------------------------------------------------------
@@ -145,11 +138,7 @@ class Server:
         return total
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
 
 
 class NullServer(Server):

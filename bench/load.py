@@ -19,8 +19,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import REPO, write_result
+from bench.processes import free_port, stop_process_group
 
 QUESTIONS = REPO / "bench" / "data" / "kb_questions_dev.jsonl"
 # wrk's Lua hooks: one request path per question, round robin; p50/p95/p99 and counts printed as JSON at the end.
@@ -56,11 +55,6 @@ end
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
@@ -80,16 +74,8 @@ def start_server(data_dir: Path, workers: int) -> tuple[subprocess.Popen, str]:
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    stop_server(server)
+    stop_process_group(server)
     raise SystemExit("hueai serve did not become ready in 120 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def server_rss_mb(server: subprocess.Popen) -> list[float]:
@@ -138,7 +124,7 @@ def main() -> None:
                     result = run_wrk(base, paths, script, clients, args.seconds)
                     rows.append({"workers": workers, "clients": clients, **result, "rss_mb": server_rss_mb(server)})
             finally:
-                stop_server(server)
+                stop_process_group(server)
     table = Table(title=f"/api/kb/search under load, {len(questions)} development-set questions round robin, "
                         f"{args.seconds} s per row, wrk on the same {os.cpu_count()}-core machine")
     for column in ("workers", "clients", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "RSS MB per process"):

@@ -35,7 +35,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,19 +47,13 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import REPO, percentiles_ms, write_result
+from bench.processes import free_port, stop_process_group
 from channels.zalo.standin import EventSender, StandIn, serving
 from core.storage import Database
 
 APP_ID, APP_SECRET, OA_SECRET = "3608465248940903967", "bench-app-secret", "bench-oa-secret"
 QUESTIONS = REPO / "bench" / "data" / "kb_questions.jsonl"
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def questions() -> list[str]:
@@ -177,11 +170,7 @@ class Server:
         raise SystemExit("the server did not become ready in 300 s")
 
     def stop(self) -> None:
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+        stop_process_group(self.process)
 
 
 # -- the burst -------------------------------------------------------------------------------------------

@@ -57,7 +57,18 @@ async def say(h: Harness, call: Caller, text: str, heard_as: str | None = None) 
     return time.monotonic()
 
 
-async def ended(h: Harness) -> None:
+async def ended(h: Harness, *callers: Caller) -> None:
+    """Wait for the callbot to have acted on ``callers`` (asked Asterisk anything about their channels),
+    then for it to hold no call.
+
+    Right after ``place_call`` the callbot may not have read the StasisStart yet, so an idle callbot
+    alone would not prove that the call came and went.
+    """
+    deadline = time.monotonic() + 40
+    for caller in callers:
+        while not requests(h, "POST", caller.channel.id):
+            assert time.monotonic() < deadline, "the callbot never acted on the call"
+            await asyncio.sleep(0.05)
     assert await h.callbot.wait_idle(40), "the call did not end"
 
 
@@ -270,11 +281,11 @@ def test_ari_409_at_set_up_ends_that_call_only(store: CallStore) -> None:
         async with running_callbot(store=store) as h:
             h.asterisk.fail("POST", r"/channels/[^/]+/answer", 409)
             refused = await h.asterisk.place_call()
-            await ended(h)
+            await ended(h, refused)
             assert refused.media is None
             h.asterisk.fail("POST", r"/bridges/[^/]+/addChannel", 500)
             half_built = await h.asterisk.place_call()
-            await ended(h)
+            await ended(h, half_built)
             assert not h.asterisk.bridges and h.callbot.ports.in_use == 0  # torn down: bridge, media, port
             assert half_built.media is None
             good = await h.asterisk.place_call()

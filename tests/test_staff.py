@@ -1,5 +1,5 @@
 """The operators' desk over HTTP and WebSocket on a real server: accounts from the CLI, sign-in with CSRF
-and throttling, the live list, replies that reach the citizen's socket, closing, corrections."""
+and throttling, the live list, replies that reach the citizen's socket, closing, corrections, the hotline's calls."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 from contextlib import closing
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -22,6 +23,7 @@ from dialogue.conversations import ConversationStore
 from dialogue.tables import FeedbackRow
 from knowledge.records import Procedure
 from knowledge.tables import ProcedureRow
+from voice.store import CallStore
 
 PASSWORD = "mật khẩu của Lan 2026"
 CITIZEN = "citizen-session-01"
@@ -269,3 +271,57 @@ def test_the_desk_socket_lists_handoffs_live_for_signed_in_operators_only(base: 
         page = client.get("/staff").text
         client.post("/staff/logout", data={"csrf": re.search(r'csrf-token" content="([^"]+)"', page).group(1)})  # type: ignore[union-attr]
         assert client.get("/staff").status_code == 303  # signed out: back to the sign-in page
+
+
+# -- the hotline's calls ------------------------------------------------------------------------
+
+TRANSFERRED, IN_PROGRESS = "1712345678.1", "1712345678.2"
+
+
+def zoned(iso: str) -> bool:
+    """Whether a time says its zone (the page would read a bare one as the browser's local time)."""
+    return datetime.fromisoformat(iso).utcoffset() is not None
+
+
+def test_signed_in_operators_see_the_hotlines_calls_with_masked_numbers(base: str, database: Database) -> None:
+    calls = CallStore(database)
+    calls.start(TRANSFERRED, session_id=f"voice-{TRANSFERRED}", caller="0905123456", mode="speech",
+                media_format="slin16")
+    calls.add_turn(TRANSFERRED, index=1, source="system", reply="Xin chào, đây là trợ lý tự động.")
+    calls.add_turn(TRANSFERRED, index=2, source="speech", transcript="cho tôi gặp nhân viên",
+                   reply="Dạ, em chuyển máy cho nhân viên.", intent="request_human", action="handoff",
+                   latency_ms={"end_of_turn": 420.0, "asr": 180.5, "total": 900.0, "overhead": 40.0})
+    calls.end(TRANSFERRED, reason="transferred", transfer_reason="request_human")
+    calls.start(IN_PROGRESS, session_id=f"voice-{IN_PROGRESS}", caller="+84 234 3822 111", mode="dtmf",
+                media_format="ulaw")
+    for path in ("/staff/api/calls", f"/staff/api/calls/{TRANSFERRED}"):
+        assert httpx.get(base + path).status_code == 401
+    client, _ = sign_in(base)
+    with closing(client):
+        assert 'id="tab-calls"' in client.get("/staff").text
+        response = client.get("/staff/api/calls")
+        assert response.headers["cache-control"] == "no-store"
+        assert "0905123456" not in response.text and "3822" not in response.text
+        listed = response.json()
+        assert [(c["id"], c["caller"], c["mode"], c["ended_at"], c["transfer_reason"], c["turns"]) for c in listed] == [
+            (IN_PROGRESS, "84********11", "dtmf", None, None, 0),
+            (TRANSFERRED, "09******56", "speech", listed[1]["ended_at"], "request_human", 2)]
+        assert all(zoned(c["started_at"]) for c in listed) and zoned(listed[1]["ended_at"])
+        assert [c["id"] for c in client.get("/staff/api/calls", params={"transferred": "true"}).json()] == [TRANSFERRED]
+        assert [c["id"] for c in client.get("/staff/api/calls", params={"transferred": "false"}).json()] == [IN_PROGRESS]
+        older = client.get("/staff/api/calls", params={"before": listed[0]["started_at"]}).json()
+        assert [c["id"] for c in older] == [TRANSFERRED]
+        assert [c["id"] for c in client.get("/staff/api/calls", params={"limit": 1}).json()] == [IN_PROGRESS]
+        assert client.get("/staff/api/calls", params={"before": "hôm qua"}).status_code == 422
+        detail = client.get(f"/staff/api/calls/{TRANSFERRED}").json()
+        assert (detail["caller"], detail["end_reason"], detail["transfer_reason"]) == (
+            "09******56", "transferred", "request_human")
+        assert [(t["index"], t["source"], t["transcript"], t["intent"]) for t in detail["transcript"]] == [
+            (1, "system", None, None), (2, "speech", "cho tôi gặp nhân viên", "request_human")]
+        assert detail["transcript"][1]["latency_ms"]["asr"] == 180.5
+        assert zoned(detail["transcript"][1]["at"])
+        missing = client.get("/staff/api/calls/1712345678.9")
+        assert missing.status_code == 404 and missing.json()["detail"] == "Không có cuộc gọi này."
+    verifier, _ = sign_in(base, "minh")
+    with closing(verifier):
+        assert verifier.get("/staff/api/calls").status_code == 403

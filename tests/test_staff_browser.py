@@ -1,6 +1,7 @@
 """The operators' desk and the citizen's widget side by side in real headless Chromium: an operator signs
 in, sees the handed-over conversation appear live, reads it, answers (the citizen's widget shows the answer),
-marks a wrong answer and picks the right procedure, and closes the conversation."""
+marks a wrong answer and picks the right procedure, and closes the conversation; and the calls tab lists the
+hotline's calls and opens one's turns."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from dialogue.tables import FeedbackRow
 from hueai.db import upgrade
 from knowledge.records import Procedure
 from knowledge.tables import ProcedureRow
+from voice.store import CallStore
 
 from playwright.sync_api import Playwright, expect, sync_playwright  # noqa: E402  (after the skip above)
 
@@ -107,3 +109,42 @@ def test_an_operator_answers_corrects_and_closes_from_the_desk(playwright: Playw
         row = s.scalars(select(FeedbackRow)).one()
     assert (row.correct_code, row.operator, row.comment, row.question) == (
         "1.001193", "lan", "trả lời nhầm", "làm giấy khai sinh cho con")
+
+
+def test_the_calls_tab_lists_calls_and_opens_ones_turns(playwright: Playwright, site: tuple[str, Database],
+                                                        tmp_path: Path) -> None:
+    base, db = site
+    calls = CallStore(db)
+    calls.start("c-1", session_id="voice-c-1", caller="0905123456", mode="speech", media_format="slin16")
+    calls.add_turn("c-1", index=1, source="speech", transcript="cháy nhà ở Kim Long", reply="Dạ, em chuyển máy ngay.",
+                   intent="emergency", action="emergency", latency_ms={"asr": 180.0, "total": 900.0})
+    calls.end("c-1", reason="transferred", transfer_reason="emergency")
+    calls.start("c-2", session_id="voice-c-2", caller="0234382211", mode="dtmf", media_format="ulaw")
+    context = playwright.chromium.launch_persistent_context(str(tmp_path / "operator"), executable_path=str(CHROMIUM),
+                                                            headless=True, args=ARGS, locale="vi-VN")
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.set_default_timeout(WAIT)
+        page.goto(f"{base}/staff/login")
+        page.get_by_label("Tên đăng nhập").fill("lan")
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.get_by_role("tab", name="Cuộc gọi").click()
+        expect(page.get_by_role("tab", name="Cuộc gọi")).to_have_attribute("aria-selected", "true")
+        expect(page.locator("#chats")).to_be_hidden()
+        listed = page.locator("#call-list button.handoff")
+        expect(listed).to_have_count(2)
+        expect(listed.nth(0)).to_contain_text("02******11 · menu phím bấm · đang gọi")
+        expect(listed.nth(1)).to_contain_text("09******56 · hội thoại giọng nói · chuyển nhân viên: KHẨN CẤP")
+        page.get_by_label("Chỉ cuộc gọi đã chuyển nhân viên").check()
+        expect(listed).to_have_count(1)
+        listed.first.click()
+        expect(page.locator("#call-title")).to_have_text("Cuộc gọi từ 09******56")
+        turn = page.locator("#call-turns li")
+        expect(turn).to_have_count(1)
+        expect(turn).to_contain_text("Nghe được: cháy nhà ở Kim Long")
+        expect(turn).to_contain_text("nhận dạng 180 ms · tổng 900 ms")
+        page.get_by_role("tab", name="Cuộc trò chuyện").click()
+        expect(page.locator("#queue-count")).to_be_visible()
+    finally:
+        context.close()

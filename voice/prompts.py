@@ -26,7 +26,6 @@ class Prompts(BaseModel):
     goodbye_max: str
     transfer: str
     transfer_emergency: str
-    busy: str
     not_heard: str
     code_prompt: str
     code_bad: str

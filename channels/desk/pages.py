@@ -1,8 +1,8 @@
-"""The staff pages, rendered on the server: sign-in and the operators' desk.
+"""The staff pages, rendered on the server: sign-in and the operators' desk (conversations, hotline calls).
 
 Plain HTML from :class:`string.Template`; every value is escaped by
 :func:`_fill` before it is put in, so a citizen's ``<script>`` is text here too.
-The desk's live parts (the list, the transcript, replies) are in
+The desk's live parts (the list, the transcript, replies, the calls tab) are in
 ``static/staff.js``, which builds its DOM with ``textContent`` only.
 """
 
@@ -58,7 +58,11 @@ _DESK = Template("""<header class="top">
   </form>
 </header>
 <p id="connection" class="connection" role="status" aria-live="polite"></p>
-<div class="desk">
+<div class="tabs" role="tablist" aria-label="Bàn hỗ trợ">
+  <button type="button" role="tab" id="tab-chats" aria-controls="chats" aria-selected="true">Cuộc trò chuyện</button>
+  <button type="button" role="tab" id="tab-calls" aria-controls="calls" aria-selected="false" tabindex="-1">Cuộc gọi</button>
+</div>
+<div class="desk" id="chats" role="tabpanel" aria-labelledby="tab-chats">
   <nav class="queue" aria-labelledby="queue-title">
     <h2 id="queue-title">Cuộc trò chuyện cần hỗ trợ</h2>
     <p id="queue-count" role="status" aria-live="polite">$count</p>
@@ -99,6 +103,23 @@ _DESK = Template("""<header class="top">
       </form>
     </section>
   </main>
+</div>
+<div class="desk" id="calls" role="tabpanel" aria-labelledby="tab-calls" hidden>
+  <nav class="queue" aria-labelledby="calls-title">
+    <h2 id="calls-title">Cuộc gọi tổng đài 19001075</h2>
+    <div class="calls-filter">
+      <label class="inline"><input type="checkbox" id="calls-transferred"> Chỉ cuộc gọi đã chuyển nhân viên</label>
+      <button type="button" id="calls-refresh" class="secondary small">Làm mới</button>
+    </div>
+    <p id="calls-count" role="status" aria-live="polite"></p>
+    <ul id="call-list"></ul>
+    <button type="button" id="calls-more" class="secondary small" hidden>Xem thêm cuộc gọi cũ hơn</button>
+  </nav>
+  <section class="conversation" aria-labelledby="call-title">
+    <h2 id="call-title" tabindex="-1">Chọn một cuộc gọi</h2>
+    <p id="call-facts" class="call-facts"></p>
+    <ol id="call-turns" class="transcript" tabindex="0" aria-label="Các lượt của cuộc gọi"></ol>
+  </section>
 </div>
 <script src="/staff/static/staff.js" defer></script>""")
 

@@ -149,18 +149,30 @@ class ZaloApi:
     def close(self) -> None:
         self.client.close()
 
-    def send(self, access_token: str, body: dict[str, Any]) -> Sent | Failure:
-        """Send one consultation message (``POST /v3.0/oa/message/cs``)."""
+    def _answer(self, method: str, url: str, *, garbled_may_have_sent: bool, **request: Any
+                ) -> dict[str, Any] | Failure:
+        """Zalo's JSON answer to one call, or why there is none (no answer, an HTTP error, not JSON).
+
+        ``garbled_may_have_sent``: a 200 that is not JSON leaves open whether a send (or a refresh, which
+        spends the refresh token) took effect.
+        """
         try:
-            response = self.client.post(f"{self.api_base}/v3.0/oa/message/cs", json=body,
-                                        headers={"access_token": access_token})
+            response = self.client.request(method, url, **request)
         except httpx.HTTPError as exc:
             return _transport_failure(exc)
         if response.status_code != 200:
             return _http_failure(response)
         answer = _body(response)
         if answer is None:
-            return Failure(Kind.server, 200, "not JSON", uncertain=True)
+            return Failure(Kind.server, 200, "not JSON", uncertain=garbled_may_have_sent)
+        return answer
+
+    def send(self, access_token: str, body: dict[str, Any]) -> Sent | Failure:
+        """Send one consultation message (``POST /v3.0/oa/message/cs``)."""
+        answer = self._answer("POST", f"{self.api_base}/v3.0/oa/message/cs", garbled_may_have_sent=True,
+                              json=body, headers={"access_token": access_token})
+        if isinstance(answer, Failure):
+            return answer
         if answer.get("error") not in (0, "0"):
             return _zalo_failure(answer)
         try:
@@ -172,16 +184,10 @@ class ZaloApi:
                      ) -> list[ConversationMessage] | Failure:
         """The latest messages between the OA and ``user_id``, newest first (``GET /v2.0/oa/conversation``)."""
         data = json.dumps({"user_id": user_id, "offset": offset, "count": min(count, PAGE)}, separators=(",", ":"))
-        try:
-            response = self.client.get(f"{self.api_base}/v2.0/oa/conversation", params={"data": data},
-                                       headers={"access_token": access_token})
-        except httpx.HTTPError as exc:
-            return _transport_failure(exc)
-        if response.status_code != 200:
-            return _http_failure(response)
-        answer = _body(response)
-        if answer is None:
-            return Failure(Kind.server, 200, "not JSON")
+        answer = self._answer("GET", f"{self.api_base}/v2.0/oa/conversation", garbled_may_have_sent=False,
+                              params={"data": data}, headers={"access_token": access_token})
+        if isinstance(answer, Failure):
+            return answer
         if answer.get("error") not in (0, "0"):
             return _zalo_failure(answer)
         items = answer.get("data") or []
@@ -199,17 +205,12 @@ class ZaloApi:
         """Exchange the (single-use) refresh token for a new pair (``POST /v4/oa/access_token``)."""
         if not self.app_id or not self.app_secret:
             return Failure(Kind.oa_config, None, "HUEAI_ZALO_APP_ID and HUEAI_ZALO_APP_SECRET are needed to refresh")
-        try:
-            response = self.client.post(
-                f"{self.oauth_base}/v4/oa/access_token", headers={"secret_key": self.app_secret},
-                data={"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"})
-        except httpx.HTTPError as exc:
-            return _transport_failure(exc)
-        if response.status_code != 200:
-            return _http_failure(response)
-        answer = _body(response)
-        if answer is None:
-            return Failure(Kind.server, 200, "not JSON", uncertain=True)
+        answer = self._answer(
+            "POST", f"{self.oauth_base}/v4/oa/access_token", garbled_may_have_sent=True,
+            headers={"secret_key": self.app_secret},
+            data={"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"})
+        if isinstance(answer, Failure):
+            return answer
         if answer.get("error") not in (None, 0, "0") or not answer.get("access_token"):
             failure = _zalo_failure(answer) if answer.get("error") not in (None, 0, "0") else Failure(
                 Kind.unknown, None, "no access_token in the answer")

@@ -12,6 +12,8 @@ route                                                       does
 ``POST /staff/api/conversations/{id}/close``                give the conversation back to the assistant
 ``POST /staff/api/conversations/{id}/messages/{mid}/correction``  ``{"correct_code","comment"?}``
 ``GET /staff/api/procedures?q=``                            procedures to pick the right one from
+``GET /staff/api/calls?before=&transferred=&limit=``        hotline calls, newest first (``voice.store``)
+``GET /staff/api/calls/{id}``                               a call with its turns
 ``GET /staff/ws``                                           live list updates (WebSocket)
 ==========================================================  ==========================================
 
@@ -33,6 +35,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Annotated, Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -52,6 +55,7 @@ from channels.web.text import clean_text
 from core.accounts import Accounts, InvalidCredentials, SignInThrottled, StaffSession
 from hueai.api.chat import client_ip, web_chat_of
 from knowledge.store import get_procedure
+from voice.store import CallStore, CallSummary
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 SESSION_COOKIE = "hueai_staff"
@@ -79,6 +83,7 @@ class StaffDesk:
     deliveries: Deliveries
     hub: Hub
     poll_seconds: float
+    calls: CallStore
 
 
 def staff_desk_of(app: Any) -> StaffDesk:
@@ -89,7 +94,8 @@ def staff_desk_of(app: Any) -> StaffDesk:
         deliveries = Deliveries()
         deliveries.register("web", chat.deliver)
         found = StaffDesk(accounts=Accounts(runtime.db, runtime.settings.staff), desk=chat.desk, deliveries=deliveries,
-                          hub=chat.hub, poll_seconds=max(chat.settings.poll_seconds, 0.05))
+                          hub=chat.hub, poll_seconds=max(chat.settings.poll_seconds, 0.05),
+                          calls=CallStore(runtime.db))
         app.state.staff_desk = found
     return found
 
@@ -380,6 +386,51 @@ async def correction(request: Request, desk: Desk, session_id: ConversationId,
     except (UnknownMessage, UnknownConversation):
         return JSONResponse({"detail": "Không có câu trả lời này trong cuộc trò chuyện."}, status_code=404)
     return JSONResponse({"ok": True, "correct_code": code, "name": procedure.name})
+
+
+# -- hotline calls (the callbot writes them; channels may not import voice, so they are served here) ---------
+
+CallId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands times back without their zone (they are UTC); the page would read a bare time as local."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def _call_json(call: CallSummary) -> dict[str, Any]:
+    return call.model_copy(update={"started_at": _utc(call.started_at), "ended_at": _utc(call.ended_at)}).model_dump(
+        mode="json")
+
+
+@router.get("/api/calls")
+async def calls(request: Request, desk: Desk, before: Annotated[datetime | None, Query()] = None,
+                transferred: Annotated[bool | None, Query()] = None,
+                limit: Annotated[int, Query(ge=1, le=200)] = 50) -> JSONResponse:
+    """Hotline calls, newest first, those in progress included; ``before`` pages (the last ``started_at``
+    seen), ``transferred`` keeps only the calls handed to an operator (``false``: only the others)."""
+    try:
+        await _operator(request, desk, writing=False)
+    except StaffRefused as exc:
+        return _refused(exc)
+    if before is not None and before.tzinfo is not None:  # SQLite compares the stored UTC text
+        before = before.astimezone(timezone.utc)
+    items = await run_in_threadpool(lambda: desk.calls.list_calls(limit=limit, before=before, transferred=transferred))
+    return JSONResponse([_call_json(c) for c in items], headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/calls/{call_id}")
+async def call(request: Request, desk: Desk, call_id: CallId) -> JSONResponse:
+    """A call with its turns: transcripts, keys, replies, intents, per-stage latency."""
+    try:
+        await _operator(request, desk, writing=False)
+    except StaffRefused as exc:
+        return _refused(exc)
+    found = await run_in_threadpool(desk.calls.call, call_id)
+    if found is None:
+        return JSONResponse({"detail": "Không có cuộc gọi này."}, status_code=404)
+    found = found.model_copy(update={"transcript": [t.model_copy(update={"at": _utc(t.at)}) for t in found.transcript]})
+    return JSONResponse(_call_json(found), headers={"Cache-Control": "no-store"})
 
 
 # -- live updates -------------------------------------------------------------------------------

@@ -68,11 +68,6 @@ def build_callbot(rt: Runtime):  # noqa: ANN201  (a voice.callbot.Callbot; impor
     return Callbot(client, ari, stack, assistant=lambda: rt.assistant, store=CallStore(rt.db))
 
 
-async def serve_callbot(rt: Runtime, stop: asyncio.Event) -> None:
-    """Run the callbot until ``stop`` is set (what ``hueai serve`` can run in its lifespan when ARI is set)."""
-    await build_callbot(rt).run(stop)
-
-
 def callbot() -> None:
     """Connect to Asterisk ARI and serve calls (the Stasis application HUEAI_ARI_APP) until SIGTERM/SIGINT."""
     from hueai.threads import limit_threads

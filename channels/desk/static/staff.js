@@ -1,7 +1,8 @@
 /*
  * The operators' desk, on top of the server-rendered page (/staff): the live list of handed-over
  * conversations (WebSocket /staff/ws, or polling /staff/api/handoffs when the socket is down), the
- * transcript of the chosen one, replying, closing, and correcting a wrong answer.
+ * transcript of the chosen one, replying, closing, and correcting a wrong answer; and the "Cuộc gọi" tab, the
+ * hotline's calls (/staff/api/calls, newest first, loaded when the tab is opened) and a chosen call's turns.
  * Every text is put in the page with textContent; requests that change something carry the CSRF
  * token from <meta name="csrf-token">.
  */
@@ -12,6 +13,17 @@
                   operator: "nhân viên chủ động" };
   var CHANNELS = { web: "Web", zalo: "Zalo", voice: "Tổng đài" };
   var SENDERS = { citizen: "Công dân", assistant: "Trợ lý ảo", operator: "Nhân viên", system: "Hệ thống" };
+  // The callbot's words (voice.call, voice.flow, voice.timing); one it adds later shows as it is stored.
+  var TRANSFERS = { emergency: "KHẨN CẤP", request_human: "yêu cầu gặp nhân viên", dtmf: "bấm phím 0",
+                    dialogue_unavailable: "trợ lý không trả lời được", error: "lỗi hệ thống" };
+  var ENDINGS = { caller_hangup: "người gọi gác máy", transferred: "đã chuyển nhân viên",
+                  transfer_failed: "chuyển nhân viên không được", silence: "người gọi im lặng",
+                  max_length: "quá thời lượng tối đa", asterisk_lost: "mất kết nối tổng đài",
+                  ari_error: "tổng đài báo lỗi", media_lost: "mất âm thanh", no_port: "hết cổng âm thanh",
+                  error: "lỗi hệ thống", shutdown: "dịch vụ dừng" };
+  var TURN_SOURCES = { speech: "Người gọi nói", dtmf: "Người gọi bấm phím", system: "Hệ thống" };
+  var STAGES = [["end_of_turn", "nhận biết hết lượt"], ["asr", "nhận dạng"], ["dialogue", "hội thoại"],
+                ["tts", "tổng hợp giọng nói"], ["total", "tổng"], ["overhead", "xử lý nội bộ"]];
 
   var list = document.getElementById("handoffs");
   var count = document.getElementById("queue-count");
@@ -30,6 +42,15 @@
   var correctionResults = document.getElementById("correction-results");
   var correctionComment = document.getElementById("correction-comment");
   var correctionCancel = document.getElementById("correction-cancel");
+  var tabs = [document.getElementById("tab-chats"), document.getElementById("tab-calls")];
+  var callList = document.getElementById("call-list");
+  var callsCount = document.getElementById("calls-count");
+  var callsTransferred = document.getElementById("calls-transferred");
+  var callsRefresh = document.getElementById("calls-refresh");
+  var callsMore = document.getElementById("calls-more");
+  var callTitle = document.getElementById("call-title");
+  var callFacts = document.getElementById("call-facts");
+  var callTurns = document.getElementById("call-turns");
 
   var current = null;        // the open conversation's id
   var correcting = null;     // {messageId, button} being corrected
@@ -213,6 +234,126 @@
       correcting = null;
     }).catch(function (error) { say("Không lưu được: " + error.message); });
   });
+
+  // -- tabs -------------------------------------------------------------------------------------
+
+  function showTab(tab) {
+    tabs.forEach(function (t) {
+      var chosen = t === tab;
+      t.setAttribute("aria-selected", chosen ? "true" : "false");
+      t.tabIndex = chosen ? 0 : -1;
+      document.getElementById(t.getAttribute("aria-controls")).hidden = !chosen;
+    });
+    if (tab.id === "tab-calls") loadCalls(false);
+  }
+
+  tabs.forEach(function (tab, i) {
+    tab.addEventListener("click", function () { showTab(tab); });
+    tab.addEventListener("keydown", function (event) {  // the ARIA tabs pattern: arrows move between tabs
+      if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+      var next = tabs[(i + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+      showTab(next);
+      next.focus();
+    });
+  });
+
+  // -- hotline calls ----------------------------------------------------------------------------
+
+  var calls = [], currentCall = null;
+
+  function time(iso) {
+    var when = new Date(iso);
+    return isNaN(when) ? "" : when.toLocaleString("vi-VN");
+  }
+
+  function callLabel(call) {
+    var parts = [call.caller, call.mode === "dtmf" ? "menu phím bấm" : "hội thoại giọng nói"];
+    if (call.transfer_reason) {
+      parts.push("chuyển nhân viên: " + (TRANSFERS[call.transfer_reason] || call.transfer_reason));
+    } else if (!call.ended_at) {
+      parts.push("đang gọi");
+    } else {
+      parts.push(ENDINGS[call.end_reason] || call.end_reason || "đã kết thúc");
+    }
+    return parts.join(" · ");
+  }
+
+  function renderCalls() {
+    callList.textContent = "";
+    calls.forEach(function (call) {
+      var urgent = call.transfer_reason === "emergency";
+      var button = el("button", { type: "button", "class": "handoff" + (urgent ? " urgent" : ""), "data-call": call.id,
+                                  "aria-current": call.id === currentCall ? "true" : null });
+      button.appendChild(el("span", { "class": "label" }, callLabel(call)));
+      button.appendChild(el("span", { "class": "last" }, time(call.started_at) + " · " + call.turns + " lượt"));
+      var li = el("li");
+      li.appendChild(button);
+      callList.appendChild(li);
+    });
+    callsCount.textContent = calls.length ? calls.length + " cuộc gọi" : "Chưa có cuộc gọi nào.";
+  }
+
+  function loadCalls(more) {
+    var query = "?limit=50";
+    if (callsTransferred.checked) query += "&transferred=true";
+    if (more && calls.length) query += "&before=" + encodeURIComponent(calls[calls.length - 1].started_at);
+    return api("GET", "/staff/api/calls" + query).then(function (page) {
+      calls = more ? calls.concat(page) : page;
+      callsMore.hidden = page.length < 50;
+      renderCalls();
+    }).catch(function (error) { callsCount.textContent = "Không tải được danh sách cuộc gọi: " + error.message; });
+  }
+
+  function stages(latency) {
+    return STAGES.filter(function (s) { return latency && latency[s[0]] != null; }).map(function (s) {
+      return s[1] + " " + Math.round(latency[s[0]]) + " ms";
+    }).join(" · ");
+  }
+
+  function renderTurn(turn) {
+    var li = el("li", { "class": "message " + (turn.source === "system" ? "system" : "citizen") });
+    var head = el("p", { "class": "meta" });
+    head.appendChild(el("strong", null, TURN_SOURCES[turn.source] || turn.source));
+    head.appendChild(document.createTextNode(" · " + time(turn.at) + (turn.intent ? " · ý định: " + turn.intent : "") +
+      (turn.barge_in ? " · người gọi ngắt lời" : "")));
+    li.appendChild(head);
+    if (turn.transcript != null) {
+      li.appendChild(el("p", { "class": "text" }, "Nghe được: " + (turn.transcript || "(không nghe rõ)")));
+    }
+    if (turn.keys) li.appendChild(el("p", { "class": "text" }, "Phím: " + turn.keys));
+    li.appendChild(el("p", { "class": "text reply" }, "Trợ lý: " + turn.reply));
+    var latency = stages(turn.latency_ms);
+    if (latency) li.appendChild(el("p", { "class": "sources" }, "Độ trễ: " + latency));
+    return li;
+  }
+
+  function openCall(id) {
+    currentCall = id;
+    renderCalls();
+    return api("GET", "/staff/api/calls/" + encodeURIComponent(id)).then(function (call) {
+      if (id !== currentCall) return;
+      callTitle.textContent = "Cuộc gọi từ " + call.caller;
+      var facts = ["bắt đầu " + time(call.started_at)];
+      facts.push(call.ended_at ? "kết thúc " + time(call.ended_at) + " (" +
+                                 (ENDINGS[call.end_reason] || call.end_reason) + ")" : "đang gọi");
+      if (call.transfer_reason) {
+        facts.push("chuyển nhân viên: " + (TRANSFERS[call.transfer_reason] || call.transfer_reason));
+      }
+      if (call.recording) facts.push("có ghi âm");
+      callFacts.textContent = facts.join(" · ");
+      callTurns.textContent = "";
+      call.transcript.forEach(function (turn) { callTurns.appendChild(renderTurn(turn)); });
+      callTitle.focus();
+    }).catch(function (error) { callFacts.textContent = error.message; });
+  }
+
+  callList.addEventListener("click", function (event) {
+    var button = event.target.closest("button.handoff");
+    if (button) openCall(button.getAttribute("data-call"));
+  });
+  callsTransferred.addEventListener("change", function () { loadCalls(false); });
+  callsRefresh.addEventListener("click", function () { loadCalls(false); });
+  callsMore.addEventListener("click", function () { loadCalls(true); });
 
   // -- live updates -----------------------------------------------------------------------------
 
