@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The two entry points of a fresh checkout (see README):
 #   ./dev.sh serve   set up, import the knowledge base, train and index, then serve on 127.0.0.1:8000
-#   ./dev.sh test    set up, start PostgreSQL, run the whole test suite
+#   ./dev.sh test    set up, start PostgreSQL, install chromium and espeak-ng, run the whole test suite
 # Both are idempotent: a second run reuses the virtual environment and the data.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -39,6 +39,10 @@ case "${1:-}" in
       HUEAI_TEST_DATABASE_URL=$(bash scripts/postgres.sh)
       export HUEAI_TEST_DATABASE_URL
     fi
+    # Debian's chromium (the browser tests) and espeak-ng (the callbot's voice and whole calls), from apt
+    # when missing: without them those tests would only skip.
+    bash scripts/chromium.sh >/dev/null
+    bash scripts/espeak.sh >/dev/null
     exec .venv/bin/python -m pytest "$@"
     ;;
   *)
