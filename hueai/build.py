@@ -27,6 +27,10 @@ from training.posts import train_posts
 from training.progress import Stages
 
 
+class EmptyKnowledgeBase(RuntimeError):
+    """There is no procedure to index: nothing was ever imported."""
+
+
 def import_source(db: Database, source: Path, stages: Stages) -> ImportReport:
     with stages.stage(f"importing the TTHC records of {source}"):
         return import_records(db, source)
@@ -36,6 +40,10 @@ def index(db: Database, settings: Settings, stages: Stages, *, force: bool = Fal
     """The current knowledge index, rebuilt from the database when its inputs changed (or ``force``);
     takes :data:`training.kb_index.STEPS` stages."""
     procedures = load_procedures(db)
+    if not procedures:
+        raise EmptyKnowledgeBase(
+            "the knowledge base is empty, so there is nothing to index: import a procedure export first "
+            "(HUEAI_TTHC_SOURCE or --source; the default is ../shared/datasets/tthc-dvcqg/raw beside the repository)")
     calibration = load_calibration() if procedures and CALIBRATION.is_file() else []
     dense, encoder = settings.kb.dense_retrieval, settings.kb.dense_encoder
     fingerprint = kb_index.index_fingerprint(procedures, calibration, dense=dense, encoder=encoder)

@@ -111,6 +111,15 @@ def test_search_before_any_import_says_what_to_do(env: dict[str, str]) -> None:
     assert "hueai kb import" in result.stderr.decode()
 
 
+@pytest.mark.parametrize("command", [("setup", "--source", "{empty}"), ("kb", "import", "{empty}"), ("kb", "reindex")])
+def test_indexing_nothing_says_what_to_import(env: dict[str, str], tmp_path: Path, command: tuple) -> None:
+    (tmp_path / "empty").mkdir()
+    result = hueai(env, *(part.format(empty=tmp_path / "empty") for part in command))
+    stderr = result.stderr.decode()
+    assert result.returncode == 2 and "Traceback" not in stderr
+    assert "the knowledge base is empty" in stderr and "HUEAI_TTHC_SOURCE" in stderr
+
+
 def test_import_of_a_missing_path_is_bad_input(env: dict[str, str], tmp_path: Path) -> None:
     result = hueai(env, "kb", "import", str(tmp_path / "nowhere"))
     assert result.returncode == 2 and "no such file" in result.stderr.decode()

@@ -52,7 +52,7 @@ def setup(
         report = build.import_source(rt.db, source, stages)
         kb.print_import(report, source)
         skipped = len(report.skipped)
-    typer.echo(f"knowledge index: {build.index(rt.db, rt.settings, stages)}")
+    typer.echo(f"knowledge index: {kb.index_or_fail(rt, stages)}")
     typer.echo(f"NLU model: {build.nlu_model(rt.settings, stages)}")
     typer.echo(f"post classifiers: {build.post_model(rt.settings, stages)}")
     if skipped:

@@ -49,16 +49,25 @@ def import_(
     report = build.import_source(rt.db, path, stages)
     print_import(report, path)
     if reindex:
-        typer.echo(f"knowledge index: {build.index(rt.db, rt.settings, stages)}")
+        typer.echo(f"knowledge index: {index_or_fail(rt, stages)}")
     if report.skipped:
         raise typer.Exit(2)
+
+
+def index_or_fail(rt: Runtime, stages: Stages, *, force: bool = False) -> Path:
+    """The current knowledge index (rebuilt when its inputs changed), or a one-line error when there is
+    nothing to index."""
+    try:
+        return build.index(rt.db, rt.settings, stages, force=force)
+    except build.EmptyKnowledgeBase as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command("reindex")
 def reindex() -> None:
     """Rebuild the retrieval index from the database (retrains the dense encoder)."""
     rt = schema_checked(runtime())
-    typer.echo(f"knowledge index: {build.index(rt.db, rt.settings, Stages('kb reindex', STEPS), force=True)}")
+    typer.echo(f"knowledge index: {index_or_fail(rt, Stages('kb reindex', STEPS), force=True)}")
 
 
 @app.command("search")
