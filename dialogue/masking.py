@@ -70,5 +70,17 @@ def mask_pii(text: str) -> str:
 
 
 def mask_log_event(_logger: object, _method: str, event: dict) -> dict:
-    """A structlog processor masking every string value of an event (add it to the logging chain)."""
-    return {key: mask_pii(value) if isinstance(value, str) else value for key, value in event.items()}
+    """A structlog processor masking every string value of an event (add it to the logging chain).
+
+    File paths (``path``, ``…_path``) are left as they are: they name the installation's own files,
+    whose time stamps (``kb-index-20261203-201115-…``) would otherwise read as phone numbers.
+
+    >>> mask_log_event(None, "info", {"event": "x", "caller": "0914123456", "path": "m/nlu-20261203-201117-94a0"})
+    {'event': 'x', 'caller': '09******56', 'path': 'm/nlu-20261203-201117-94a0'}
+    """
+    return {key: mask_pii(value) if isinstance(value, str) and not _names_a_file(key) else value
+            for key, value in event.items()}
+
+
+def _names_a_file(key: str) -> bool:
+    return key == "path" or key.endswith("_path")
