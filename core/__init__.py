@@ -6,6 +6,7 @@
   message came from);
 * :mod:`core.artifacts`: versioned model directories, their ``CURRENT`` pointer and
   the provenance file every trained artefact carries;
+* :mod:`core.aio`: asyncio pieces (run a connection's tasks until the first one ends);
 * :mod:`core.accounts`: staff accounts (argon2 hashes, signed-in sessions with a
   CSRF token each, throttled sign-in), shared by the operators' desk and the press
   monitor's verification tool.

@@ -328,6 +328,13 @@ class ConversationStore:
         return _handoff_view(row, channel or "web", self.transcript(session_id))
 
     # -- operators ---------------------------------------------------------------------
+    def _lock_existing(self, session: Session, session_id: str) -> ConversationRow:
+        """Lock ``session_id``'s row for this transaction, or :class:`UnknownSession`."""
+        conversation, _ = self._lock(session, session_id, None, create=False)
+        if conversation is None:
+            raise UnknownSession(f"no conversation {session_id!r}")
+        return conversation
+
     def _open_handoff_row(self, session: Session, session_id: str) -> HandoffRow | None:
         return session.scalars(select(HandoffRow).where(HandoffRow.session_id == session_id,
                                                         HandoffRow.state.in_(OPEN_HANDOFF))).first()
@@ -338,9 +345,7 @@ class ConversationStore:
         A conversation nobody asked a person for gets a handoff now (an operator may step in on their own).
         """
         with self.db.session() as session:
-            conversation, _ = self._lock(session, session_id, None, create=False)
-            if conversation is None:
-                raise UnknownSession(f"no conversation {session_id!r}")
+            conversation = self._lock_existing(session, session_id)
             row = self._open_handoff_row(session, session_id)
             if row is None:
                 row = HandoffRow(session_id=session_id, state="waiting", reason="operator", urgent=False)
@@ -364,9 +369,7 @@ class ConversationStore:
         if not text:
             raise ValueError("an empty reply")
         with self.db.session() as session:
-            conversation, _ = self._lock(session, session_id, None, create=False)
-            if conversation is None:
-                raise UnknownSession(f"no conversation {session_id!r}")
+            conversation = self._lock_existing(session, session_id)
             row = self._open_handoff_row(session, session_id)
             if row is None:
                 row = HandoffRow(session_id=session_id, state="active", reason="operator", urgent=False,
@@ -387,9 +390,7 @@ class ConversationStore:
         """Close the session's open handoff: the assistant answers again. ``notice`` (None: nothing) is stored
         as an outgoing message for the channel to deliver. False when there was no open handoff."""
         with self.db.session() as session:
-            conversation, _ = self._lock(session, session_id, None, create=False)
-            if conversation is None:
-                raise UnknownSession(f"no conversation {session_id!r}")
+            conversation = self._lock_existing(session, session_id)
             rows = session.scalars(select(HandoffRow).where(HandoffRow.session_id == session_id,
                                                             HandoffRow.state.in_(OPEN_HANDOFF))).all()
             for row in rows:

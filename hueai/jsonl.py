@@ -19,6 +19,39 @@ import structlog
 log = structlog.get_logger(__name__)
 
 
+class BadLine(ValueError):
+    """An input line that is not a usable JSON object: ``reason`` names the line; ``item_id`` is its
+    ``id`` when one could be read."""
+
+    def __init__(self, reason: str, item_id: object = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.item_id = item_id
+
+
+def parse_line(number: int, line: bytes, *, required_text: str | None = None) -> dict:
+    """The JSON object on input line ``number``, or :class:`BadLine` saying why not.
+
+    ``required_text`` names a field that must be a string (None: no check).
+    """
+    item_id = None
+    try:
+        item = json.loads(line.decode("utf-8"))
+        if not isinstance(item, dict):
+            raise ValueError("expected a JSON object")
+        item_id = item.get("id")
+        if required_text and not isinstance(item.get(required_text), str):
+            raise ValueError(f'expected a "{required_text}" string')
+        return item
+    except UnicodeDecodeError as exc:
+        reason = f"line {number}: not UTF-8 ({exc.reason} at byte {exc.start})"
+    except json.JSONDecodeError as exc:
+        reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+    except ValueError as exc:
+        reason = f"line {number}: {exc}"
+    raise BadLine(reason, item_id)
+
+
 def run_jsonl(
     handle: Callable[[dict], dict],
     *,
@@ -42,17 +75,11 @@ def run_jsonl(
             continue
         item_id = None
         try:
-            item = json.loads(line.decode("utf-8"))
-            if not isinstance(item, dict):
-                raise ValueError("expected a JSON object")
+            item = parse_line(number, line, required_text=required_text)
             item_id = item.get("id")
-            if required_text and not isinstance(item.get(required_text), str):
-                raise ValueError(f'expected a "{required_text}" string')
             result = {"id": item_id, **handle(item)}
-        except UnicodeDecodeError as exc:
-            reason = f"line {number}: not UTF-8 ({exc.reason} at byte {exc.start})"
-        except json.JSONDecodeError as exc:
-            reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
+        except BadLine as exc:
+            reason, item_id = exc.reason, exc.item_id
         except ValueError as exc:
             reason = f"line {number}: {exc}"
         except Exception as exc:  # a bug must cost one line, not the batch

@@ -29,6 +29,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from channels.web.hub import OVERFLOW
 from channels.web.messages import SESSION_ID, ChatMessage, ChatRequest, FeedbackRequest, conversation_id
 from channels.web.service import ChatError, WebChat, new_session_id, read_json, validate
+from core.aio import until_first_returns
 
 SENT_REMEMBERED = 512
 
@@ -80,14 +81,7 @@ class CitizenSocket:
                 self.last_id = _later(self.last_id, message.message_id)
         await self._send({"type": "ready", "last_id": self.last_id})  # caught up: what follows is new
         with self.chat.hub.citizen(conversation_id(self.session_id)) as inbox:
-            tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._push(inbox)),
-                     asyncio.create_task(self._poll())]
-            try:
-                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for task in tasks:
-                    task.cancel()
-                await asyncio.gather(*tasks, return_exceptions=True)
+            await until_first_returns(self._read(), self._push(inbox), self._poll())
 
     # -- sending --------------------------------------------------------------------------------
 

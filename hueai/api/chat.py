@@ -32,6 +32,7 @@ from channels.web.messages import SESSION_ID, ChatRequest, FeedbackRequest, Mess
 from channels.web.service import read_json
 from channels.web.socket import CitizenSocket, origin_allowed
 from dialogue.turns import Assistant
+from hueai.api.bodies import BodyTooLarge, read_bounded
 from hueai.api.metrics import REGISTRY
 from hueai.runtime import ModelMissing, Runtime
 
@@ -99,16 +100,10 @@ def _error(exc: ChatError, headers: dict[str, str]) -> JSONResponse:
 
 async def _body(request: Request, limit: int) -> bytes:
     """The request body, refused (413) as soon as it is known to pass ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise ChatError(413, f"Tin nhắn quá lớn (tối đa {limit // 1024} KB).", code="too_large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise ChatError(413, f"Tin nhắn quá lớn (tối đa {limit // 1024} KB).", code="too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_bounded(request, limit)
+    except BodyTooLarge:
+        raise ChatError(413, f"Tin nhắn quá lớn (tối đa {limit // 1024} KB).", code="too_large") from None
 
 
 @router.options("/api/chat", include_in_schema=False)

@@ -53,6 +53,8 @@ from channels.web.hub import Hub
 from channels.web.service import read_json
 from channels.web.text import clean_text
 from core.accounts import Accounts, InvalidCredentials, SignInThrottled, StaffSession
+from core.aio import until_first_returns
+from hueai.api.bodies import BodyTooLarge, read_bounded
 from hueai.api.chat import client_ip, web_chat_of
 from knowledge.store import get_procedure
 from voice.store import CallStore, CallSummary
@@ -161,12 +163,16 @@ def _refused(exc: StaffRefused | ChatError) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=exc.status, headers={"Cache-Control": "no-store"})
 
 
+async def _bounded_body(request: Request) -> bytes:
+    """The request's body, read no further than :data:`MAX_FORM_BYTES` (413 beyond)."""
+    try:
+        return await read_bounded(request, MAX_FORM_BYTES)
+    except BodyTooLarge:
+        raise StaffRefused(413, "Dữ liệu gửi lên quá lớn.") from None
+
+
 async def _form(request: Request) -> dict[str, str]:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise StaffRefused(413, "Dữ liệu gửi lên quá lớn.")
+    body = await _bounded_body(request)
     try:
         fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=10)
     except (UnicodeDecodeError, ValueError):
@@ -290,11 +296,7 @@ async def conversation(request: Request, desk: Desk, session_id: ConversationId)
 
 
 async def _json(request: Request) -> dict[str, Any]:
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            raise StaffRefused(413, "Dữ liệu gửi lên quá lớn.")
+    body = await _bounded_body(request)
     return read_json(body, _Object, max_bytes=MAX_FORM_BYTES).model_dump()
 
 
@@ -484,10 +486,4 @@ async def desk_socket(websocket: WebSocket) -> None:
                     return
 
     with desk.hub.staff() as inbox:
-        tasks = [asyncio.create_task(drain()), asyncio.create_task(updates(inbox))]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await until_first_returns(drain(), updates(inbox))

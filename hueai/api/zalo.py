@@ -35,6 +35,7 @@ from channels.zalo.channel import ZaloChannel
 from channels.zalo.store import OutboxStore, with_store
 from channels.zalo.webhook import WebhookRefused
 from dialogue.turns import Assistant
+from hueai.api.bodies import BodyTooLarge, read_bounded
 from hueai.api.metrics import REGISTRY
 from hueai.runtime import ModelMissing, Runtime
 
@@ -106,16 +107,10 @@ def stop(app: Any) -> None:
 
 async def _body(request: Request, limit: int) -> bytes:
     """The body, refused (413) as soon as it is known to pass ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise WebhookRefused(413, "too_large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise WebhookRefused(413, "too_large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return await read_bounded(request, limit)
+    except BodyTooLarge:
+        raise WebhookRefused(413, "too_large") from None
 
 
 @router.post("/webhooks/zalo")

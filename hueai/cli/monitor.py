@@ -20,6 +20,7 @@ import typer
 
 from core.artifacts import current
 from hueai.cli.common import fail, runtime, schema_checked
+from hueai.jsonl import BadLine, parse_line
 
 app = typer.Typer(help="Press and social monitoring.", no_args_is_help=True)
 sources_app = typer.Typer(help="The sources the monitor crawls or imports.", no_args_is_help=True)
@@ -73,21 +74,10 @@ def _classify_batch(classifier, batch: list[tuple[int, bytes]]) -> tuple[list[di
     for position, (number, line) in enumerate(batch):
         if not line.strip():
             continue
-        item_id = None
         try:
-            item = json.loads(line.decode("utf-8"))
-            if not isinstance(item, dict):
-                raise ValueError("expected a JSON object")
-            item_id = item.get("id")
-            items.append((position, item))
-            continue
-        except UnicodeDecodeError as exc:
-            reason = f"line {number}: not UTF-8 ({exc.reason} at byte {exc.start})"
-        except json.JSONDecodeError as exc:
-            reason = f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})"
-        except ValueError as exc:
-            reason = f"line {number}: {exc}"
-        answers[position] = {"id": item_id, "error": reason}
+            items.append((position, parse_line(number, line)))
+        except BadLine as exc:
+            answers[position] = {"id": exc.item_id, "error": exc.reason}
     keys = ("relevant", "spam", "sentiment_l1", "confidence", "sentiment_l2")
     try:
         predicted = classifier.predict([item for _, item in items])
