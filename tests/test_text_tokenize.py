@@ -3,7 +3,7 @@
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from nlu.text import normalize, tokenize
@@ -50,6 +50,7 @@ def test_bad_input(text: str) -> None:
 
 
 @settings(max_examples=60, deadline=None)
+@example("0ÌAA")  # the segmenter cut a letter run; the tone then moved across tokens
 @given(sentences | st.text(alphabet=VIET + " ,.?\u200b\t", max_size=50) | st.text(max_size=30))
 def test_tokens_map_back(text: str) -> None:
     tokens = tokenize(text)

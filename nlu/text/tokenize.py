@@ -126,6 +126,30 @@ def _fill_gaps(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]
     return filled
 
 
+_LETTER_OR_MARK = re.compile(r"[^\W\d_]|[\u0300-\u036f]")
+
+
+def _join_split_syllables(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge touching spans whose boundary falls inside a run of letters.
+
+    Normalisation places the tone mark over a whole letter run, so a run cut in
+    two ("0IÀA" segmented as "0I" + "ÀA") would give tokens whose text no longer
+    matches what the user typed for them: a word never ends inside a syllable.
+    """
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if (
+            joined
+            and joined[-1][1] == start
+            and 0 < start < len(text)
+            and _LETTER_OR_MARK.match(text, start - 1)
+            and _LETTER_OR_MARK.match(text, start)
+        ):
+            start = joined.pop()[0]
+        joined.append((start, end))
+    return joined
+
+
 def tokenize(text: str, *, backend: Backend = DEFAULT_BACKEND) -> list[Token]:
     """Segment ``text`` into words; offsets point into ``text`` itself.
 
@@ -137,7 +161,8 @@ def tokenize(text: str, *, backend: Backend = DEFAULT_BACKEND) -> list[Token]:
     aligned = normalize_aligned(text, lower=False, expand=False)
     if not aligned.text:
         return []
-    spans = _fill_gaps(aligned.text, _locate(aligned.text, segment(aligned.text, backend)))
+    located = _locate(aligned.text, segment(aligned.text, backend))
+    spans = _join_split_syllables(aligned.text, _fill_gaps(aligned.text, located))
     tokens: list[Token] = []
     previous: tuple[int, int] | None = None  # the last token's span in the normalised text
     for start, end in spans:
