@@ -65,7 +65,7 @@ def _observe(outcome: str, seconds: float) -> None:
         CHAT_TURN_SECONDS.observe(seconds)
 
 
-def get_web_chat(request: Request) -> WebChat:
+async def get_web_chat(request: Request) -> WebChat:
     return web_chat_of(request.app)
 
 

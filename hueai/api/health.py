@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -13,6 +14,7 @@ from hueai import __version__
 from hueai.api.deps import get_runtime
 from hueai.api.metrics import REGISTRY
 from hueai.runtime import INDEX_KIND, NLU_KIND, Runtime
+from hueai.serving import reload_siblings
 
 router = APIRouter(tags=["health"])
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -27,6 +29,7 @@ def _state(runtime: Runtime) -> dict[str, object]:
         "index": str(index.path) if index else None,
         "nlu": str(nlu.path) if nlu else None,
         "error": runtime.error,
+        "pid": os.getpid(),  # which worker of `hueai serve --workers N` answered
     }
 
 
@@ -48,7 +51,8 @@ def reload(
     runtime: Annotated[Runtime, Depends(get_runtime)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
-    """Load the models the ``CURRENT`` pointers name now (no restart; requests in flight finish on the old ones).
+    """Load the models the ``CURRENT`` pointers name now (no restart; requests in flight finish on the old ones),
+    in every worker of ``hueai serve --workers N``.
 
     Needs ``Authorization: Bearer $HUEAI_ADMIN_TOKEN``; without a configured token, only loopback clients.
     """
@@ -60,7 +64,8 @@ def reload(
     elif request.client is None or request.client.host not in LOOPBACK:
         raise HTTPException(403, "set HUEAI_ADMIN_TOKEN to reload from another host")
     try:
-        runtime.reload()
+        runtime.reload()  # this worker, before answering; under `serve --workers N`, the others too:
+        reload_siblings()
     except Exception as exc:
         raise HTTPException(500, f"reload failed: {exc}") from None
     state = _state(runtime)

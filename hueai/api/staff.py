@@ -102,7 +102,7 @@ def staff_desk_of(app: Any) -> StaffDesk:
     return found
 
 
-def get_staff_desk(request: Request) -> StaffDesk:
+async def get_staff_desk(request: Request) -> StaffDesk:
     return staff_desk_of(request.app)
 
 
