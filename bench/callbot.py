@@ -319,6 +319,7 @@ def main() -> None:
     from hueai.logging import configure_logging
     from hueai.threads import limit_threads
     from voice.asr import load_recognizer
+    from voice.pacing import freeze_loaded_heap
     from voice.tiny_whisper import build_tiny_models
 
     configure_logging("WARNING")
@@ -328,6 +329,7 @@ def main() -> None:
     tiny = load_recognizer(ct2)
     stack = build_stack(args.format, ScriptedTiny(tiny))
     assistant = real_assistant(args.data_dir) if args.data_dir else CannedAssistant()
+    freeze_loaded_heap()  # as `hueai callbot` does once loaded
     report: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
         "setup": {"format": args.format, "asr": "tiny random Whisper (faster-whisper, int8), text scripted",

@@ -1,8 +1,8 @@
 """A small jitter buffer: packets in by sequence number, one out every 20 ms in order.
 
 The network delivers RTP packets unevenly and sometimes out of order; the pipeline wants one
-frame every 20 ms. The buffer holds a few packets (:attr:`depth`, 60 ms by default: enough for
-the jitter of a LAN or a SIP trunk, little enough to keep barge-in fast), and the playout clock
+frame every 20 ms. The buffer holds a few packets (:attr:`depth`, 40 ms by default: enough for
+the hop from Asterisk, which de-jitters the trunk itself, little enough to keep barge-in fast), and the playout clock
 pops one per tick:
 
 * the expected packet is there: it is played, and the next one becomes expected;

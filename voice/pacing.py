@@ -15,6 +15,7 @@ Every send's lateness (how far after its deadline it went out) is kept, for the 
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -57,8 +58,20 @@ class Pacer:
         if late > self.max_behind * self.ptime:
             self.underruns += 1  # behind by several packets: start again from now rather than burst
             self._start, self._index = self.clock(), 0
-            late = 0.0
         self._index += 1
         self.sent += 1
         self.lateness_ms.append(late * 1000.0)
         return late * 1000.0
+
+
+def freeze_loaded_heap() -> None:
+    """Exempt everything loaded so far (models, indexes, the dialogue's tables) from Python's cyclic GC.
+
+    A full collection walks every tracked object while holding the GIL: with the dialogue's
+    models loaded it took 100 ms on this machine, five packet times during which no call's
+    packets go out. What start-up loaded lives as long
+    as the process, so :func:`gc.freeze` moves it out of the collector's reach; a full collection
+    then costs well under a millisecond. Call it once, after loading and before serving calls.
+    """
+    gc.collect()
+    gc.freeze()

@@ -63,7 +63,8 @@ def build_pipeline(media: CallMedia, flow: CallFlow, hooks: CallHooks, stack: Sp
     settings = stack.settings
     transport = AsteriskRtpTransport(media, name=f"rtp-{name}")
     vad = VADProcessor(vad_analyzer=SharedSileroVAD(params=VADParams(
-        start_secs=settings.vad_start_seconds, stop_secs=settings.vad_stop_seconds)))
+        start_secs=settings.vad_start_seconds, stop_secs=settings.vad_stop_seconds,
+        min_volume=settings.vad_min_volume)))
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
             start=[VADUserTurnStartStrategy(enable_interruptions=settings.barge_in)],

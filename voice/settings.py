@@ -47,7 +47,7 @@ class VoiceSettings(BaseSettings):
     rtp_host: str = Field(default="127.0.0.1", description="address Asterisk sends externalMedia RTP to")
     rtp_ports: str = Field(default="20000-20999", description="UDP port range, one port per call")
     rtp_format: MediaFormat = Field(default="slin16", description="externalMedia format: slin16, ulaw or alaw")
-    rtp_jitter_ms: int = Field(default=60, ge=20, le=400, description="inbound jitter buffer depth")
+    rtp_jitter_ms: int = Field(default=40, ge=20, le=400, description="inbound jitter buffer depth")
 
     asr_model: Path | None = Field(default=None, description="a local Whisper directory (CTranslate2 for "
                                                              "faster-whisper, or Hugging Face); unset: DTMF menu")
@@ -67,7 +67,9 @@ class VoiceSettings(BaseSettings):
     call_silence_seconds: float = Field(default=8.0, gt=0, description="caller silence before the prompt")
     call_max_calls: int = Field(default=50, ge=1, description="calls served at once; more are sent to operators")
     barge_in: bool = Field(default=True, description="caller speech stops the assistant's playback")
-    vad_start_seconds: float = Field(default=0.15, gt=0, le=1.0, description="speech needed to start a turn")
+    vad_start_seconds: float = Field(default=0.1, gt=0, le=1.0, description="speech needed to start a turn")
+    vad_min_volume: float = Field(default=0.2, ge=0, le=1.0,
+                                  description="smoothed loudness (0-1) below which Silero's speech does not count")
     vad_stop_seconds: float = Field(default=0.2, gt=0, le=2.0, description="silence before end-of-turn is asked")
     turn_max_silence_seconds: float = Field(
         default=1.5, gt=0, le=10.0, description="silence after which a turn ends even if Smart Turn thinks the "

@@ -32,6 +32,7 @@ def build_callbot(rt: Runtime):  # noqa: ANN201  (a voice.callbot.Callbot; impor
     from voice.ari import AriClient
     from voice.asr import ASRUnavailable, load_recognizer
     from voice.callbot import Callbot
+    from voice.pacing import freeze_loaded_heap
     from voice.pipeline import SpeechStack
     from voice.prompts import Menu, Prompts
     from voice.rtp import CODECS
@@ -59,6 +60,7 @@ def build_callbot(rt: Runtime):  # noqa: ANN201  (a voice.callbot.Callbot; impor
     speaker = Speaker(synthesizer, CODECS[voice.rtp_format].sample_rate, SpeechCache(voice.tts_cache_entries))
     speaker.prewarm(prompts.frequent())
     preload()
+    freeze_loaded_heap()
     stack = SpeechStack(settings=voice, recognizer=recognizer, speaker=speaker, prompts=prompts, menu=menu,
                         executor=ThreadPoolExecutor(max_workers=4, thread_name_prefix="callbot"))
     client = AriClient(ari.url, ari.user, ari.password.get_secret_value(), ari.app,
