@@ -1,7 +1,8 @@
 """The hotline callbot over RTP: per-turn stage latency, the pipeline's own overhead, ten calls at once,
 barge-in, and what a real Whisper would cost per turn.
 
-    python -m bench.callbot [--calls 10] [--turns 5] [--format ulaw] [--data-dir var] [--whisper-sizes small medium]
+    python -m bench.callbot [--calls 10] [--turns 5] [--format ulaw] [--media rtp|websocket] [--data-dir var]
+                            [--whisper-sizes small medium]
 
 The callbot runs in this process exactly as ``hueai callbot`` builds it (Pipecat pipeline, Silero VAD and
 Smart Turn from the pipecat-ai wheel, espeak-ng, the thread pool), with the tiny random Whisper of
@@ -241,7 +242,7 @@ async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dic
     }
 
 
-def build_stack(fmt: str, asr: Any) -> Any:
+def build_stack(fmt: str, asr: Any, media: str = "rtp") -> Any:
     from voice.pipeline import SpeechStack
     from voice.prompts import Menu, Prompts
     from voice.rtp import CODECS
@@ -249,7 +250,8 @@ def build_stack(fmt: str, asr: Any) -> Any:
     from voice.tts import Speaker, SpeechCache, load_synthesizer
     from voice.turn_models import preload
 
-    settings = VoiceSettings(rtp_format=fmt, rtp_ports="41000-41999", call_silence_seconds=30, call_max_seconds=900)
+    settings = VoiceSettings(rtp_format=fmt, media_transport=media, rtp_ports="41000-41999", call_silence_seconds=30,
+                             call_max_seconds=900)
     speaker = Speaker(load_synthesizer(settings.tts_voice, rate=settings.tts_rate), CODECS[fmt].sample_rate,
                       SpeechCache(settings.tts_cache_entries))
     prompts = Prompts.load()
@@ -305,6 +307,8 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=10)
     parser.add_argument("--turns", type=int, default=5)
     parser.add_argument("--format", default="ulaw", choices=["ulaw", "alaw", "slin16"])
+    parser.add_argument("--media", default="rtp", choices=["rtp", "websocket"],
+                        help="externalMedia over RTP, or over chan_websocket's media WebSocket")
     parser.add_argument("--data-dir", type=Path, default=None, help="an installation for the real dialogue")
     parser.add_argument("--whisper-sizes", nargs="*", default=[], choices=["small", "medium"])
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -327,12 +331,12 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="hueai-bench-callbot-"))
     _, ct2 = build_tiny_models(scratch)
     tiny = load_recognizer(ct2)
-    stack = build_stack(args.format, ScriptedTiny(tiny))
+    stack = build_stack(args.format, ScriptedTiny(tiny), args.media)
     assistant = real_assistant(args.data_dir) if args.data_dir else CannedAssistant()
     freeze_loaded_heap()  # as `hueai callbot` does once loaded
     report: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "load_average": os.getloadavg()},
-        "setup": {"format": args.format, "asr": "tiny random Whisper (faster-whisper, int8), text scripted",
+        "setup": {"format": args.format, "media": args.media, "asr": "tiny random Whisper (faster-whisper, int8), text scripted",
                   "tts": stack.speaker.synthesizer.name,
                   "dialogue": f"DialogueAssistant over {args.data_dir}" if args.data_dir else "canned reply",
                   "vad_stop_ms": stack.settings.vad_stop_seconds * 1000, "jitter_buffer_ms": stack.settings.rtp_jitter_ms},

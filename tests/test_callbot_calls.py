@@ -20,7 +20,7 @@ from core.storage import Database
 from hueai.db import upgrade
 from voice.asr import Transcript
 from voice.rtp import RtpPacket
-from voice.standin import Caller
+from voice.standin import Caller, WebSocketMediaSide
 from voice.store import CallStore
 
 from callbot_support import Harness, caller_speech, needs_espeak, running_callbot, call_settings
@@ -107,6 +107,34 @@ def test_a_whole_call_greeting_answer_dtmf_zero_transfer(store: CallStore) -> No
         assert spoken.latency_ms is not None and {"total", "end_of_turn", "asr", "dialogue", "tts"} <= set(
             spoken.latency_ms)
         assert detail.stats is not None and detail.stats["malformed"] == 0
+
+    run(scenario())
+
+
+def test_a_whole_call_over_websocket_media_with_barge_in(store: CallStore) -> None:
+    """chan_websocket instead of RTP: the callbot opens /media/<connection id> on Asterisk's HTTP server."""
+    async def scenario() -> None:
+        async with running_callbot(store=store, settings=call_settings(media_transport="websocket")) as h:
+            call = await h.asterisk.place_call("0914123456")
+            await greeted(call)
+            media = call.media
+            assert isinstance(media, WebSocketMediaSide) and media.connected.is_set()
+            spoke = await say(h, call, QUESTION)
+            started = await call.wait_heard(1.0, since=spoke)
+            interrupted = await say(h, call, "cho tôi hỏi cái khác", heard_as="hồ sơ của tôi xong chưa")
+            last_of_answer = await call.wait_quiet(0.3)
+            assert last_of_answer - started < 10.0  # the answer stopped while the caller spoke...
+            assert "FLUSH_MEDIA" in media.commands  # ...and what Asterisk had queued was dropped
+            await call.wait_heard(0.5, since=interrupted + 0.2)
+            assert h.assistant.turns[-1][1] == "hồ sơ của tôi xong chưa"
+            await call.press("0")
+            assert await asyncio.wait_for(call.continued, 20) == ("operators", "s", 1)
+            await ended(h)
+            assert media.websocket is not None and media.websocket.closed  # the callbot closed its media
+        (summary,) = store.list_calls()
+        assert summary.end_reason == "transferred" and summary.transfer_reason == "dtmf"
+        detail = store.call(summary.id)
+        assert detail is not None and detail.stats is not None and detail.stats["packets_in"] > 50
 
     run(scenario())
 
@@ -293,6 +321,23 @@ def test_ari_409_at_set_up_ends_that_call_only(store: CallStore) -> None:
             await good.hang_up()
             await ended(h)
         assert [c.end_reason for c in store.list_calls()] == ["caller_hangup", "ari_error"]  # a 409 on answer: never stored
+
+    run(scenario())
+
+
+def test_a_refused_media_websocket_sends_that_caller_to_the_operators(store: CallStore) -> None:
+    async def scenario() -> None:
+        async with running_callbot(store=store, settings=call_settings(media_transport="websocket")) as h:
+            h.asterisk.fail("GET", r"/media/.+", 404)
+            refused = await h.asterisk.place_call()
+            assert await asyncio.wait_for(refused.continued, 20) == ("operators", "s", 1)
+            await ended(h, refused)
+            assert not h.asterisk.bridges  # the half-built call is torn down
+            good = await h.asterisk.place_call()
+            await good.wait_heard(0.5)
+            await good.hang_up()
+            await ended(h)
+        assert [c.end_reason for c in store.list_calls()] == ["caller_hangup", "no_media"]
 
     run(scenario())
 

@@ -398,3 +398,39 @@ def test_call_store_round_trip(database) -> None:  # noqa: ANN001
     assert detail is not None and detail.transfer_reason == "emergency" and detail.stats == {"underruns": 0}
     assert [t.transcript for t in detail.transcript] == [None, "khai sinh"] and detail.transcript[1].barge_in
     assert store.call("nope") is None
+
+
+# -- chan_websocket media ---------------------------------------------------------------------------------------------
+def test_media_websocket_url_from_the_ari_url() -> None:
+    from voice.websocket_media import media_url
+
+    assert media_url("http://pbx.local:8088/ari", "abc") == "ws://pbx.local:8088/media/abc"
+    assert media_url("https://pbx.local:8089/asterisk/ari/", "abc") == "wss://pbx.local:8089/asterisk/media/abc"
+    assert media_url("http://127.0.0.1:8088", "abc") == "ws://127.0.0.1:8088/media/abc"
+
+
+def test_media_websocket_notifications_parse() -> None:
+    from voice.websocket_media import parse_notification
+
+    assert parse_notification("MEDIA_START connection_id:e226 channel:WebSocket/INCOMING/0x1 format:ulaw "
+                              "optimal_frame_size:160") == (
+        "MEDIA_START", {"connection_id": "e226", "channel": "WebSocket/INCOMING/0x1", "format": "ulaw",
+                        "optimal_frame_size": "160"})
+    assert parse_notification("MEDIA_BUFFERING_COMPLETED greeting") == ("MEDIA_BUFFERING_COMPLETED", {"0": "greeting"})
+    assert parse_notification("MEDIA_XOFF") == ("MEDIA_XOFF", {})
+
+
+def test_media_websocket_endpoint_frames_audio_as_rtp_and_obeys_xoff() -> None:
+    from voice.websocket_media import WebSocketMediaEndpoint
+
+    got: list[bytes] = []
+    endpoint = WebSocketMediaEndpoint(CODECS["ulaw"], got.append)
+    endpoint._on_audio(b"\xff" * 160)
+    endpoint._on_audio(b"\xff" * 160)
+    first, second = parse(got[0]), parse(got[1])
+    assert first.payload == b"\xff" * 160 and first.payload_type == 0
+    assert second.sequence == (first.sequence + 1) & 0xFFFF and second.timestamp == (first.timestamp + 160) & 0xFFFFFFFF
+    endpoint._on_text("MEDIA_XOFF")
+    assert endpoint.paused and not endpoint.send(got[0])  # Asterisk's queue is full: nothing is sent
+    endpoint._on_text("MEDIA_XON")
+    assert not endpoint.paused

@@ -59,6 +59,11 @@ class AriClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session: aiohttp.ClientSession | None = None
 
+    @property
+    def auth(self) -> aiohttp.BasicAuth:
+        """The ARI user's credentials (also sent when the callbot opens a call's media WebSocket)."""
+        return self._auth
+
     def _http(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(auth=self._auth, timeout=self._timeout)
@@ -112,6 +117,19 @@ class AriClient:
             "app": self.app, "external_host": external_host, "format": media_format, "channelId": channel_id,
             "encapsulation": "rtp", "transport": "udp", "connection_type": "client", "direction": "both",
             "data": data})
+
+    async def external_media_websocket(self, *, media_format: str, channel_id: str | None = None,
+                                       data: str | None = None) -> dict[str, Any]:
+        """An externalMedia channel on ``chan_websocket`` that waits for the app to connect
+        (:mod:`voice.websocket_media`); its ``channelvars`` hold ``MEDIA_WEBSOCKET_CONNECTION_ID``."""
+        return await self.request("POST", "/channels/externalMedia", {
+            "app": self.app, "external_host": "INCOMING", "format": media_format, "channelId": channel_id,
+            "encapsulation": "none", "transport": "websocket", "connection_type": "server", "direction": "both",
+            "data": data})
+
+    async def get_variable(self, channel_id: str, name: str) -> str | None:
+        found = await self.request("GET", f"/channels/{channel_id}/variable", {"variable": name})
+        return found.get("value") if isinstance(found, dict) else None
 
     # -- events ---------------------------------------------------------------------------------------
     async def events(self, on_open: Callable[[], None] | None = None) -> AsyncIterator[dict[str, Any]]:

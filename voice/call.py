@@ -29,6 +29,7 @@ from concurrent.futures import Executor
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import structlog
 from pipecat.audio.dtmf.types import KeypadEntry
 from pipecat.frames.frames import InputDTMFFrame
@@ -42,10 +43,11 @@ from voice.jitter import JitterBuffer
 from voice.media import NoFreePort, PortPool, RtpEndpoint
 from voice.pipeline import CallPipeline, SpeechStack, build_pipeline
 from voice.recording import CallRecording
-from voice.rtp import CODECS
+from voice.rtp import CODECS, Codec
 from voice.settings import AriSettings
 from voice.store import CallStore, mask_number
 from voice.transport import CallMedia
+from voice.websocket_media import CONNECTION_ID_VARIABLE, MediaUnavailable, WebSocketMediaEndpoint, media_url
 
 if TYPE_CHECKING:
     pass
@@ -69,7 +71,7 @@ class CallSession:
         self.log = log.bind(call=self.channel_id, caller=mask_number(self.caller))
         self.bridge_id: str | None = None
         self.port: int | None = None
-        self.endpoint: RtpEndpoint | None = None
+        self.endpoint: RtpEndpoint | WebSocketMediaEndpoint | None = None
         self.media: CallMedia | None = None
         self.pipeline: CallPipeline | None = None
         self.recording: CallRecording | None = None
@@ -93,9 +95,9 @@ class CallSession:
             self._end_reason("caller_hangup" if exc.status == 404 else "asterisk_lost" if exc.status == 0
                              else "ari_error")
             self.log.warning("call.ari_error", method=exc.method, path=exc.path, status=exc.status)
-        except NoFreePort as exc:
-            self.log.error("call.no_port", error=str(exc))
-            self._end_reason("no_port")
+        except (NoFreePort, MediaUnavailable) as exc:  # no media for this call: a person takes it
+            self.log.error("call.no_port" if isinstance(exc, NoFreePort) else "call.no_media", error=str(exc))
+            self._end_reason("no_port" if isinstance(exc, NoFreePort) else "no_media")
             await self._safe(self.ari.continue_in_dialplan(self.channel_id, self.ari_settings.operator_context,
                                                            self.ari_settings.operator_exten,
                                                            self.ari_settings.operator_priority))
@@ -110,14 +112,24 @@ class CallSession:
         codec = CODECS[settings.rtp_format]
         await self.ari.answer(self.channel_id)
         await self._db(self._store_start)
-        self.endpoint, self.port = await self.ports.open(lambda data: None)
         jitter = JitterBuffer(depth=max(1, settings.rtp_jitter_ms // 20))
+        if settings.media_transport == "websocket":
+            self.endpoint = WebSocketMediaEndpoint(codec)
+        else:
+            self.endpoint, self.port = await self.ports.open(lambda data: None)
         self.media = CallMedia(endpoint=self.endpoint, codec=codec, jitter=jitter)
         if settings.recording_dir is not None:
             self.recording = CallRecording(settings.recording_dir, self.channel_id, codec.sample_rate)
             self.media.on_caller_audio, self.media.on_bot_audio = self.recording.caller, self.recording.bot
         bridge = await self.ari.create_bridge("mixing", name=f"callbot-{self.channel_id}"[:80])
         self.bridge_id = bridge["id"]
+        if isinstance(self.endpoint, WebSocketMediaEndpoint):
+            await self._open_websocket_media(self.endpoint, codec)
+        else:
+            await self._open_rtp_media(self.endpoint, codec)
+        await self.ari.add_channels(self.bridge_id, [self.channel_id, self.media_id])
+
+    async def _open_rtp_media(self, endpoint: RtpEndpoint, codec: Codec) -> None:
         host = self.stack.settings.rtp_host
         external_host = f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
         channel = await self.ari.external_media(external_host=external_host, media_format=codec.name,
@@ -125,8 +137,21 @@ class CallSession:
         variables = channel.get("channelvars") or {}
         address, port = variables.get("UNICASTRTP_LOCAL_ADDRESS"), variables.get("UNICASTRTP_LOCAL_PORT")
         if address and port:
-            self.endpoint.remote = (address, int(port))
-        await self.ari.add_channels(self.bridge_id, [self.channel_id, self.media_id])
+            endpoint.remote = (address, int(port))
+
+    async def _open_websocket_media(self, endpoint: WebSocketMediaEndpoint, codec: Codec) -> None:
+        channel = await self.ari.external_media_websocket(media_format=codec.name, channel_id=self.media_id,
+                                                          data=self.channel_id)
+        connection_id = (channel.get("channelvars") or {}).get(CONNECTION_ID_VARIABLE) or \
+            await self.ari.get_variable(self.media_id, CONNECTION_ID_VARIABLE)
+        if not connection_id:
+            raise MediaUnavailable(f"no {CONNECTION_ID_VARIABLE} on the externalMedia channel (is chan_websocket "
+                                   "loaded? Asterisk 20.16, 21.11, 22.6 or later)")
+        try:
+            await endpoint.connect(media_url(self.ari.base, connection_id), auth=self.ari.auth)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            raise MediaUnavailable(f"the media WebSocket /media/{connection_id} was refused: "
+                                   f"{type(exc).__name__}: {exc}") from exc
 
     async def _run_pipeline(self) -> None:
         assert self.media is not None
@@ -234,7 +259,9 @@ class CallSession:
         if self.bridge_id is not None:
             await self._safe(self.ari.destroy_bridge(self.bridge_id))
         if self.port is not None:
-            self.ports.release(self.port, self.endpoint)
+            self.ports.release(self.port, self.endpoint)  # type: ignore[arg-type]
+        elif isinstance(self.endpoint, WebSocketMediaEndpoint):
+            await self.endpoint.aclose()
         if self._writes:
             await asyncio.gather(*self._writes, return_exceptions=True)
         recording = None

@@ -76,6 +76,9 @@ class RtpEndpoint(asyncio.DatagramProtocol):
         self.stats.sent += 1
         return True
 
+    def flush(self) -> None:
+        """Nothing to drop: Asterisk plays RTP as it arrives (the WebSocket endpoint's queue can be flushed)."""
+
     def close(self) -> None:
         if self.transport is not None:
             self.transport.close()

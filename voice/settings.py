@@ -47,6 +47,9 @@ class VoiceSettings(BaseSettings):
     rtp_host: str = Field(default="127.0.0.1", description="address Asterisk sends externalMedia RTP to")
     rtp_ports: str = Field(default="20000-20999", description="UDP port range, one port per call")
     rtp_format: MediaFormat = Field(default="slin16", description="externalMedia format: slin16, ulaw or alaw")
+    media_transport: Literal["rtp", "websocket"] = Field(
+        default="rtp", description="externalMedia over RTP/UDP (every Asterisk), or over a WebSocket the callbot "
+                                  "opens to Asterisk (chan_websocket: Asterisk 20.16, 21.11, 22.6, 23 and later)")
     rtp_jitter_ms: int = Field(default=40, ge=20, le=400, description="inbound jitter buffer depth")
 
     asr_model: Path | None = Field(default=None, description="a local Whisper directory (CTranslate2 for "

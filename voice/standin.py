@@ -8,7 +8,13 @@ externalMedia: the ``UnicastRTP`` channel gets a local RTP address of its own, r
 channel variables ``UNICASTRTP_LOCAL_ADDRESS``/``UNICASTRTP_LOCAL_PORT``, sends the bridge's
 audio from there to ``external_host`` as 20 ms packets (payload types 0 ulaw, 8 alaw, 118
 slin16 big-endian, as ``main/rtp_engine.c`` assigns them), steadily, silence included, and
-plays what comes back.
+plays what comes back. For ``transport=websocket`` it follows ``chan_websocket`` as documented at
+docs.asterisk.org (*Configuration / Channel Drivers / WebSocket*): the channel waits for the app
+on ``/media/<MEDIA_WEBSOCKET_CONNECTION_ID>`` (subprotocol ``media``), greets it with
+``MEDIA_START``, sends the bridge's audio as one BINARY frame every 20 ms, queues what the app
+sends and plays it out one frame per 20 ms (``MEDIA_XOFF`` at 900 queued frames, ``MEDIA_XON``
+below 800), and obeys ``FLUSH_MEDIA``, ``PAUSE_MEDIA``/``CONTINUE_MEDIA``, ``GET_STATUS`` and
+``HANGUP``.
 
 What it implements (the subset a callbot uses)::
 
@@ -17,7 +23,9 @@ What it implements (the subset a callbot uses)::
     POST   /ari/channels/{channelId}/answer     204 | 404 | 409 not in Stasis
     POST   /ari/channels/{channelId}/continue   204 | 404 | 409   (-> StasisEnd)
     DELETE /ari/channels/{channelId}            204 | 404         (-> StasisEnd, ChannelDestroyed)
+    GET    /ari/channels/{channelId}/variable   200 Variable | 404
     POST   /ari/channels/externalMedia          200 Channel | 400 | 409   (-> StasisStart)
+    GET    /media/{connectionId}                WebSocket (chan_websocket, transport=websocket) | 404
     POST   /ari/bridges                         200 Bridge
     POST   /ari/bridges/{bridgeId}/addChannel   204 | 400 | 404 | 422
     DELETE /ari/bridges/{bridgeId}              204 | 404
@@ -66,7 +74,7 @@ class Channel:
     bridge: str | None = None
     dialplan: tuple[str, str, int] = ("from-pstn", "19001075", 2)
     channelvars: dict[str, str] = field(default_factory=dict)
-    media: MediaSide | None = None
+    media: MediaSide | WebSocketMediaSide | None = None
     creationtime: str = field(default_factory=_now)
 
     def model(self) -> dict[str, Any]:
@@ -155,6 +163,104 @@ class MediaSide(asyncio.DatagramProtocol):
             self.transport.close()
 
 
+class WebSocketMediaSide:
+    """chan_websocket's end of an externalMedia channel (see the module docstring), with MediaSide's face."""
+
+    XOFF, XON = 900, 800
+
+    def __init__(self, codec: Codec, connection_id: str, channel_name: str) -> None:
+        self.codec = codec
+        self.connection_id = connection_id
+        self.channel_name = channel_name
+        self.frame_size = codec.sample_rate * 20 // 1000 * codec.bytes_per_sample
+        self.outgoing: deque[bytes] = deque()  # caller audio, one frame each
+        self.queue: deque[bytes] = deque()  # what the app sent, not played yet
+        self.received: list[tuple[float, RtpPacket]] = []  # what the caller heard, as RTP-shaped records
+        self.commands: list[str] = []
+        self.paused = False
+        self.connected = asyncio.Event()
+        self.websocket: web.WebSocketResponse | None = None
+        self._xoff = False
+        self._task: asyncio.Task | None = None
+        self._sequence = 0
+
+    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+        websocket = web.WebSocketResponse(protocols=("media",), max_msg_size=65_500)
+        await websocket.prepare(request)
+        self.websocket = websocket
+        await websocket.send_str(f"MEDIA_START connection_id:{self.connection_id} channel:{self.channel_name} "
+                                 f"format:{self.codec.name} optimal_frame_size:{self.frame_size} ptime:20")
+        self.connected.set()
+        self._task = asyncio.ensure_future(self._clock())
+        try:
+            async for message in websocket:
+                if message.type.name == "BINARY":
+                    data = message.data
+                    usable = len(data) - len(data) % self.frame_size  # an odd tail is dropped, as documented
+                    self.queue.extend(data[i:i + self.frame_size] for i in range(0, usable, self.frame_size))
+                    if len(self.queue) >= self.XOFF and not self._xoff:
+                        self._xoff = True
+                        await websocket.send_str("MEDIA_XOFF")
+                elif message.type.name == "TEXT":
+                    await self._command(message.data)
+        finally:
+            self.close()
+        return websocket
+
+    async def _command(self, text: str) -> None:
+        self.commands.append(text)
+        name = text.split(" ")[0]
+        if name == "FLUSH_MEDIA":
+            self.queue.clear()
+            self.paused = False
+        elif name == "PAUSE_MEDIA":
+            self.paused = True
+        elif name == "CONTINUE_MEDIA":
+            self.paused = False
+        elif name == "GET_STATUS" and self.websocket is not None:
+            await self.websocket.send_str(f"STATUS queue_length:{len(self.queue)} xon_level:{self.XON} "
+                                          f"xoff_level:{self.XOFF} queue_full:{str(self._xoff).lower()} "
+                                          f"bulk_media:false media_paused:{str(self.paused).lower()}")
+        elif name == "HANGUP" and self.websocket is not None:
+            await self.websocket.close()
+
+    async def _clock(self) -> None:
+        """Every 20 ms: one frame of caller audio to the app, one queued frame of the app's to the caller."""
+        pacer = Pacer()
+        silence = self.codec.silence()
+        while self.websocket is not None and not self.websocket.closed:
+            await pacer.wait()
+            try:
+                await self.websocket.send_bytes(self.outgoing.popleft() if self.outgoing else silence)
+            except ConnectionError:
+                return
+            if self.queue and not self.paused:
+                payload = self.queue.popleft()
+                self.received.append((time.monotonic(), RtpPacket(self.codec.payload_type, self._sequence,
+                                                                  self._sequence * 160, 0, payload)))
+                self._sequence = (self._sequence + 1) & 0xFFFF
+                if self._xoff and len(self.queue) < self.XON:
+                    self._xoff = False
+                    await self.websocket.send_str("MEDIA_XON")
+
+    def start(self) -> None:
+        """Media flows once the app connects (:meth:`serve`)."""
+
+    def queue_pcm(self, pcm: bytes, rate: int) -> float:
+        pcm = resample(pcm, rate, self.codec.sample_rate)
+        size = self.codec.sample_rate * 20 // 1000 * 2
+        pcm += bytes(-len(pcm) % size)
+        for start in range(0, len(pcm), size):
+            self.outgoing.append(self.codec.encode(pcm[start:start + size]))
+        return len(pcm) / 2 / self.codec.sample_rate
+
+    def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self.websocket is not None and not self.websocket.closed:
+            asyncio.ensure_future(self.websocket.close())
+
+
 class Caller:
     """A call placed into the stand-in, as a test drives it."""
 
@@ -164,10 +270,10 @@ class Caller:
         self.continued: asyncio.Future[tuple[str, str, int]] = asyncio.get_running_loop().create_future()
         self.ended = asyncio.Event()  # StasisEnd of the caller's channel
         self.hung_up_by_app = False
-        self._media: MediaSide | None = None
+        self._media: MediaSide | WebSocketMediaSide | None = None
 
     @property
-    def media(self) -> MediaSide | None:
+    def media(self) -> MediaSide | WebSocketMediaSide | None:
         """The externalMedia channel bridged with this caller (kept once found, for listening afterwards)."""
         if self._media is None:
             bridge = self.asterisk.bridges.get(self.channel.bridge or "")
@@ -177,7 +283,7 @@ class Caller:
                     self._media = media.media
         return self._media
 
-    async def wait_media(self, timeout: float = 10.0) -> MediaSide:
+    async def wait_media(self, timeout: float = 10.0) -> MediaSide | WebSocketMediaSide:
         deadline = time.monotonic() + timeout
         while self.media is None:
             if time.monotonic() > deadline:
@@ -251,6 +357,7 @@ class StandInAsterisk:
         self.channels: dict[str, Channel] = {}
         self.bridges: dict[str, Bridge] = {}
         self.callers: dict[str, Caller] = {}
+        self.media_connections: dict[str, str] = {}  # chan_websocket connection id -> media channel id
         self.websockets: set[web.WebSocketResponse] = set()
         self.requests: list[tuple[str, str, int]] = []  # (method, path, status) of every REST request
         self.events: list[dict[str, Any]] = []
@@ -357,6 +464,8 @@ class StandInAsterisk:
         app.router.add_get("/ari/events", self._events)
         app.router.add_post("/ari/channels/externalMedia", self._external_media)
         app.router.add_get("/ari/channels/{channelId}", self._get_channel)
+        app.router.add_get("/ari/channels/{channelId}/variable", self._get_variable)
+        app.router.add_get("/media/{connectionId}", self._media)
         app.router.add_delete("/ari/channels/{channelId}", self._hangup)
         app.router.add_post("/ari/channels/{channelId}/answer", self._answer)
         app.router.add_post("/ari/channels/{channelId}/continue", self._continue)
@@ -461,11 +570,14 @@ class StandInAsterisk:
         q = request.query
         if not q.get("app") or not q.get("format"):
             return self._error(400, "app and format are required")
-        if q.get("encapsulation", "rtp") != "rtp" or q.get("transport", "udp") != "udp":
-            return self._error(400, "this stand-in implements encapsulation=rtp over transport=udp")
+        transport = (q.get("encapsulation", "rtp"), q.get("transport", "udp"))
+        if transport not in (("rtp", "udp"), ("none", "websocket")):
+            return self._error(400, "this stand-in implements rtp over udp and none over websocket")
         codec = CODECS.get(q["format"])
         if codec is None:
             return self._error(400, f"Format {q['format']} not found")
+        if transport == ("none", "websocket"):
+            return await self._websocket_media(q, codec)
         host, _, port = q.get("external_host", "").rpartition(":")
         if not host or not port.isdigit():
             return self._error(400, "external_host is required (host:port)")
@@ -483,6 +595,42 @@ class StandInAsterisk:
         media.start()
         await self.emit("StasisStart", channel, args=[])
         return web.json_response(channel.model())
+
+    async def _websocket_media(self, q: Any, codec: Codec) -> web.Response:
+        if q.get("external_host") != "INCOMING" or q.get("connection_type", "client") != "server":
+            return self._error(400, "this stand-in implements incoming media WebSockets "
+                                    "(external_host=INCOMING, connection_type=server)")
+        channel_id = q.get("channelId") or str(uuid.uuid4())
+        if channel_id in self.channels:
+            return self._error(409, "Channel with given unique ID already exists")
+        connection_id = str(uuid.uuid4())
+        name = f"WebSocket/INCOMING/0x{uuid.uuid4().int & 0xFFFFFFF:x}"
+        media = WebSocketMediaSide(codec, connection_id, name)
+        channel = Channel(id=channel_id, name=name, state="Up", dialplan=("default", "s", 1), media=media,
+                          channelvars={"MEDIA_WEBSOCKET_CONNECTION_ID": connection_id,
+                                       "MEDIA_WEBSOCKET_OPTIMAL_FRAME_SIZE": str(media.frame_size)})
+        self.channels[channel_id] = channel
+        self.media_connections[connection_id] = channel_id
+        await self.emit("StasisStart", channel, args=[])
+        return web.json_response(channel.model())
+
+    async def _media(self, request: web.Request) -> web.StreamResponse:
+        channel = self.channels.get(self.media_connections.get(request.match_info["connectionId"], ""))
+        if channel is None or not isinstance(channel.media, WebSocketMediaSide) or channel.media.connected.is_set():
+            return self._error(404, "Not found")
+        await channel.media.serve(request)
+        if channel.id in self.channels:  # the app closed the media WebSocket (or sent HANGUP): the channel goes
+            await self.destroy(channel.id)
+        return web.Response()
+
+    async def _get_variable(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        if channel is None:
+            return self._error(404, "Channel not found")
+        value = channel.channelvars.get(request.query.get("variable", ""))
+        if value is None:
+            return self._error(404, "Provided variable was not found")
+        return web.json_response({"value": value})
 
     async def _create_bridge(self, request: web.Request) -> web.Response:
         bridge_id = request.query.get("bridgeId") or str(uuid.uuid4())

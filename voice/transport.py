@@ -16,7 +16,8 @@ is that missing piece, in Pipecat's own shapes:
 * :class:`AsteriskRtpOutput` (a ``BaseOutputTransport``) is handed 20 ms chunks by Pipecat's
   media sender (``audio_out_10ms_chunks=2``) and sends each as one packet at its deadline on a
   :class:`~voice.pacing.Pacer`. Pipecat's own interruption handling empties its queue on
-  barge-in, so playback stops within a packet or two of the interruption.
+  barge-in, so playback stops within a packet or two of the interruption (and the endpoint is
+  told to flush: chan_websocket drops what it has queued, see :mod:`voice.websocket_media`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 
 import structlog
 from pipecat.frames.frames import (
-    BotStoppedSpeakingFrame, CancelFrame, EndFrame, Frame, InputAudioRawFrame, OutputAudioRawFrame, StartFrame,
+    BotStoppedSpeakingFrame, CancelFrame, EndFrame, Frame, InputAudioRawFrame, InterruptionFrame, OutputAudioRawFrame,
+    StartFrame,
 )
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
@@ -42,6 +44,7 @@ from voice.jitter import JitterBuffer
 from voice.media import RtpEndpoint
 from voice.pacing import Pacer
 from voice.rtp import Codec, RtpError, RtpPacket, parse
+from voice.websocket_media import WebSocketMediaEndpoint
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +63,7 @@ class InboundStats:
 class CallMedia:
     """One call's media: its UDP endpoint, codec, and what happened to its packets (for logs and the bench)."""
 
-    endpoint: RtpEndpoint
+    endpoint: RtpEndpoint | WebSocketMediaEndpoint
     codec: Codec
     jitter: JitterBuffer
     pacer: Pacer = field(default_factory=Pacer)
@@ -204,6 +207,11 @@ class AsteriskRtpOutput(BaseOutputTransport):
     async def start(self, frame: StartFrame) -> None:
         await super().start(frame)
         await self.set_transport_ready(frame)
+
+    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
+        if isinstance(frame, InterruptionFrame):
+            self.media.endpoint.flush()  # barge-in: what the far end still holds is dropped too
+        await super().process_frame(frame, direction)
 
     async def push_frame(self, frame: Frame, direction: FrameDirection = FrameDirection.DOWNSTREAM) -> None:
         if isinstance(frame, BotStoppedSpeakingFrame):

@@ -19,7 +19,7 @@
   var ENDINGS = { caller_hangup: "người gọi gác máy", transferred: "đã chuyển nhân viên",
                   transfer_failed: "chuyển nhân viên không được", silence: "người gọi im lặng",
                   max_length: "quá thời lượng tối đa", asterisk_lost: "mất kết nối tổng đài",
-                  ari_error: "tổng đài báo lỗi", media_lost: "mất âm thanh", no_port: "hết cổng âm thanh",
+                  ari_error: "tổng đài báo lỗi", media_lost: "mất âm thanh", no_port: "hết cổng âm thanh", no_media: "không mở được âm thanh",
                   error: "lỗi hệ thống", shutdown: "dịch vụ dừng" };
   var TURN_SOURCES = { speech: "Người gọi nói", dtmf: "Người gọi bấm phím", system: "Hệ thống" };
   var STAGES = [["end_of_turn", "nhận biết hết lượt"], ["asr", "nhận dạng"], ["dialogue", "hội thoại"],
