@@ -434,3 +434,15 @@ def test_media_websocket_endpoint_frames_audio_as_rtp_and_obeys_xoff() -> None:
     assert endpoint.paused and not endpoint.send(got[0])  # Asterisk's queue is full: nothing is sent
     endpoint._on_text("MEDIA_XON")
     assert not endpoint.paused
+
+
+def test_a_pacer_ahead_sends_its_lead_at_once_then_keeps_it() -> None:
+    clock = FakeClock()
+    pacer = Pacer(0.02, ahead=3, clock=clock, sleep=clock.sleep)
+    start = clock.now
+    sent = []
+    for _ in range(6):
+        run(pacer.wait())
+        sent.append(round(clock.now - start, 6))
+    assert sent == pytest.approx([0.0, 0.0, 0.0, 0.0, 0.02, 0.04])  # a lead of three packets, then one per 20 ms
+    assert max(pacer.lateness_ms) == pytest.approx(0.0) and pacer.underruns == 0

@@ -47,7 +47,10 @@ from voice.rtp import CODECS, Codec
 from voice.settings import AriSettings
 from voice.store import CallStore, mask_number
 from voice.transport import CallMedia
-from voice.websocket_media import CONNECTION_ID_VARIABLE, MediaUnavailable, WebSocketMediaEndpoint, media_url
+from voice.pacing import Pacer
+from voice.websocket_media import (
+    CONNECTION_ID_VARIABLE, WEBSOCKET_LEAD_PACKETS, MediaUnavailable, WebSocketMediaEndpoint, media_url,
+)
 
 if TYPE_CHECKING:
     pass
@@ -117,7 +120,9 @@ class CallSession:
             self.endpoint = WebSocketMediaEndpoint(codec)
         else:
             self.endpoint, self.port = await self.ports.open(lambda data: None)
-        self.media = CallMedia(endpoint=self.endpoint, codec=codec, jitter=jitter)
+        # chan_websocket queues and times what it is sent: keep it WEBSOCKET_LEAD_PACKETS ahead (voice.pacing)
+        pacer = Pacer(ahead=WEBSOCKET_LEAD_PACKETS if isinstance(self.endpoint, WebSocketMediaEndpoint) else 0)
+        self.media = CallMedia(endpoint=self.endpoint, codec=codec, jitter=jitter, pacer=pacer)
         if settings.recording_dir is not None:
             self.recording = CallRecording(settings.recording_dir, self.channel_id, codec.sample_rate)
             self.media.on_caller_audio, self.media.on_bot_audio = self.recording.caller, self.recording.bot

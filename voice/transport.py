@@ -227,7 +227,8 @@ class AsteriskRtpOutput(BaseOutputTransport):
             self.serializer.new_talk_spurt()
         underruns = pacer.underruns
         late_ms = await pacer.wait()
-        if not first and (pacer.underruns != underruns or late_ms > PTIME_MS):
+        # A packet later than the audio the far end still holds (one packet, or the pacer's lead) is a gap.
+        if not first and (pacer.underruns != underruns or late_ms > PTIME_MS * (1 + pacer.ahead)):
             self.media.underruns += 1
         self.media.endpoint.send(self.serializer.packet(frame.audio))
         if self.media.on_bot_audio is not None:

@@ -15,9 +15,11 @@ Drivers / WebSocket* (plain-text control messages, the default ``control_message
 with the next sequence number and timestamp, and each RTP packet the transport sends goes out as
 its payload alone. So the inbound jitter buffer and playout clock, the outbound pacer (which keeps
 Pipecat's "bot speaking" state in step with what the caller hears) and every statistic are the RTP
-path's own. What differs: Asterisk times the frames it plays, so when the caller barges in the
-transport sends ``FLUSH_MEDIA`` (:meth:`flush`) and anything Asterisk still holds is dropped; and
-``MEDIA_XOFF``/``MEDIA_XON`` (Asterisk's queue near full) stop and resume sending.
+path's own. What differs: Asterisk times the frames it plays, so the pacer runs
+:data:`WEBSOCKET_LEAD_PACKETS` ahead (a stall of the callbot shorter than that is not heard), when
+the caller barges in the transport sends ``FLUSH_MEDIA`` (:meth:`flush`) and anything Asterisk
+still holds is dropped, and ``MEDIA_XOFF``/``MEDIA_XON`` (Asterisk's queue near full) stop and
+resume sending.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ log = structlog.get_logger(__name__)
 
 SUBPROTOCOL = "media"
 CONNECTION_ID_VARIABLE = "MEDIA_WEBSOCKET_CONNECTION_ID"
+#: Packets sent ahead of their time (100 ms): Asterisk plays them on its own clock, FLUSH_MEDIA drops them.
+WEBSOCKET_LEAD_PACKETS = 5
 
 
 class MediaUnavailable(RuntimeError):
