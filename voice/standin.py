@@ -104,6 +104,16 @@ class Bridge:
                 "creationtime": _now(), "video_mode": "none"}
 
 
+def queue_caller_audio(codec: Codec, outgoing: deque[bytes], pcm: bytes, rate: int) -> float:
+    """Queue 16-bit PCM (any rate) as 20 ms frames of ``codec``; returns its length in seconds."""
+    pcm = resample(pcm, rate, codec.sample_rate)
+    size = codec.sample_rate * 20 // 1000 * 2
+    pcm += bytes(-len(pcm) % size)
+    for start in range(0, len(pcm), size):
+        outgoing.append(codec.encode(pcm[start:start + size]))
+    return len(pcm) / 2 / codec.sample_rate
+
+
 class MediaSide(asyncio.DatagramProtocol):
     """chan_rtp's end of an externalMedia channel: sends the caller's audio every 20 ms, records what returns."""
 
@@ -149,12 +159,7 @@ class MediaSide(asyncio.DatagramProtocol):
 
     def queue_pcm(self, pcm: bytes, rate: int) -> float:
         """Queue 16-bit PCM (any rate) as caller speech; returns its length in seconds."""
-        pcm = resample(pcm, rate, self.codec.sample_rate)
-        size = self.codec.sample_rate * 20 // 1000 * 2
-        pcm += bytes(-len(pcm) % size)
-        for start in range(0, len(pcm), size):
-            self.outgoing.append(self.codec.encode(pcm[start:start + size]))
-        return len(pcm) / 2 / self.codec.sample_rate
+        return queue_caller_audio(self.codec, self.outgoing, pcm, rate)
 
     def close(self) -> None:
         if self._task is not None:
@@ -247,12 +252,8 @@ class WebSocketMediaSide:
         """Media flows once the app connects (:meth:`serve`)."""
 
     def queue_pcm(self, pcm: bytes, rate: int) -> float:
-        pcm = resample(pcm, rate, self.codec.sample_rate)
-        size = self.codec.sample_rate * 20 // 1000 * 2
-        pcm += bytes(-len(pcm) % size)
-        for start in range(0, len(pcm), size):
-            self.outgoing.append(self.codec.encode(pcm[start:start + size]))
-        return len(pcm) / 2 / self.codec.sample_rate
+        """Queue 16-bit PCM (any rate) as caller speech; returns its length in seconds."""
+        return queue_caller_audio(self.codec, self.outgoing, pcm, rate)
 
     def close(self) -> None:
         if self._task is not None:
