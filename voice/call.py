@@ -121,7 +121,9 @@ class CallSession:
         else:
             self.endpoint, self.port = await self.ports.open(lambda data: None)
         # chan_websocket queues and times what it is sent: keep it WEBSOCKET_LEAD_PACKETS ahead (voice.pacing)
-        pacer = Pacer(ahead=WEBSOCKET_LEAD_PACKETS if isinstance(self.endpoint, WebSocketMediaEndpoint) else 0)
+        # and restart the schedule only when a stall has used that lead up (as RTP does after three packets)
+        lead = WEBSOCKET_LEAD_PACKETS if isinstance(self.endpoint, WebSocketMediaEndpoint) else 0
+        pacer = Pacer(ahead=lead, max_behind=3 + lead)
         self.media = CallMedia(endpoint=self.endpoint, codec=codec, jitter=jitter, pacer=pacer)
         if settings.recording_dir is not None:
             self.recording = CallRecording(settings.recording_dir, self.channel_id, codec.sample_rate)
