@@ -105,8 +105,7 @@ class WorkerPool:
     workers: int
     uvicorn_options: dict[str, Any]
     grace: float = 30.0
-    _processes: list[BaseProcess] = field(default_factory=list)
-    _started_at: dict[int, float] = field(default_factory=dict)
+    _processes: list[tuple[BaseProcess, float]] = field(default_factory=list)  # each with its start time
     _signals: list[int] = field(default_factory=list)
 
     def run(self) -> int:
@@ -118,8 +117,7 @@ class WorkerPool:
             signal.signal(sig, lambda number, _frame: self._signals.append(number))
         self._processes = [self._start() for _ in range(self.workers)]
         log.info("serve.workers", workers=self.workers, host=self.host, port=self.port,
-                 pids=[p.pid for p in self._processes])
-        status = 0
+                 pids=[process.pid for process, _ in self._processes])
         while True:
             while self._signals:
                 number = self._signals.pop(0)
@@ -127,19 +125,18 @@ class WorkerPool:
                     self._forward(signal.SIGHUP)
                 else:
                     self._stop()
-                    return status
+                    return 0
             status = self._replace_dead()
             if status:
                 self._stop()
                 return status
             time.sleep(0.2)
 
-    def _start(self) -> BaseProcess:
+    def _start(self) -> tuple[BaseProcess, float]:
         process = multiprocessing.get_context("spawn").Process(
             target=_worker, args=(self.host, self.port, self.uvicorn_options), name="hueai-worker")
         process.start()
-        self._started_at[process.pid or 0] = time.monotonic()
-        return process
+        return process, time.monotonic()
 
     def _replace_dead(self) -> int:
         """Restart workers that died; a non-zero status when one could not even start.
@@ -148,10 +145,10 @@ class WorkerPool:
         that exited with an error of its own soon after starting (uvicorn's startup failure, an
         import error) would only fail again, so the server stops with its status.
         """
-        for index, process in enumerate(self._processes):
+        for index, (process, started) in enumerate(self._processes):
             if process.is_alive():
                 continue
-            lived = time.monotonic() - self._started_at.pop(process.pid or 0, 0.0)
+            lived = time.monotonic() - started
             status = process.exitcode or 0
             if status == STARTUP_FAILURE or (status > 0 and lived < STARTUP_SECONDS):
                 log.error("serve.worker_failed_to_start", pid=process.pid, exitcode=status)
@@ -161,7 +158,7 @@ class WorkerPool:
         return 0
 
     def _forward(self, number: int) -> None:
-        for process in self._processes:
+        for process, _ in self._processes:
             if process.is_alive() and process.pid is not None:
                 try:
                     os.kill(process.pid, number)
@@ -171,7 +168,7 @@ class WorkerPool:
     def _stop(self) -> None:
         self._forward(signal.SIGTERM)
         deadline = time.monotonic() + self.grace
-        for process in self._processes:
+        for process, _ in self._processes:
             process.join(max(0.0, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()

@@ -41,13 +41,13 @@ from voice.ari import AriClient, AriError
 from voice.flow import CallFlow, DialogueFailed, TurnRecord
 from voice.jitter import JitterBuffer
 from voice.media import NoFreePort, PortPool, RtpEndpoint
+from voice.pacing import Pacer
 from voice.pipeline import CallPipeline, SpeechStack, build_pipeline
 from voice.recording import CallRecording
 from voice.rtp import CODECS, Codec
 from voice.settings import AriSettings
 from voice.store import CallStore, mask_number
 from voice.transport import CallMedia
-from voice.pacing import Pacer
 from voice.websocket_media import (
     CONNECTION_ID_VARIABLE, WEBSOCKET_LEAD_PACKETS, MediaUnavailable, WebSocketMediaEndpoint, media_url,
 )
@@ -116,13 +116,14 @@ class CallSession:
         await self.ari.answer(self.channel_id)
         await self._db(self._store_start)
         jitter = JitterBuffer(depth=max(1, settings.rtp_jitter_ms // 20))
-        if settings.media_transport == "websocket":
+        websocket = settings.media_transport == "websocket"
+        if websocket:
             self.endpoint = WebSocketMediaEndpoint(codec)
         else:
             self.endpoint, self.port = await self.ports.open(lambda data: None)
         # chan_websocket queues and times what it is sent: keep it WEBSOCKET_LEAD_PACKETS ahead (voice.pacing)
         # and restart the schedule only when a stall has used that lead up (as RTP does after three packets)
-        lead = WEBSOCKET_LEAD_PACKETS if isinstance(self.endpoint, WebSocketMediaEndpoint) else 0
+        lead = WEBSOCKET_LEAD_PACKETS if websocket else 0
         pacer = Pacer(ahead=lead, max_behind=3 + lead)
         self.media = CallMedia(endpoint=self.endpoint, codec=codec, jitter=jitter, pacer=pacer)
         if settings.recording_dir is not None:

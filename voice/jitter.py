@@ -2,8 +2,8 @@
 
 The network delivers RTP packets unevenly and sometimes out of order; the pipeline wants one
 frame every 20 ms. The buffer holds a few packets (:attr:`depth`, 40 ms by default: enough for
-the hop from Asterisk, which de-jitters the trunk itself, little enough to keep barge-in fast), and the playout clock
-pops one per tick:
+the hop from Asterisk, which de-jitters the trunk itself, little enough to keep barge-in fast),
+and the playout clock pops one per tick:
 
 * the expected packet is there: it is played, and the next one becomes expected;
 * it is missing but later ones are there: it is counted lost and ``None`` is played

@@ -76,9 +76,9 @@ def freeze_loaded_heap() -> None:
 
     A full collection walks every tracked object while holding the GIL: with the dialogue's
     models loaded it took 100 ms on this machine, five packet times during which no call's
-    packets go out. What start-up loaded lives as long
-    as the process, so :func:`gc.freeze` moves it out of the collector's reach; a full collection
-    then costs well under a millisecond. Call it once, after loading and before serving calls.
+    packets go out. What start-up loaded lives as long as the process, so :func:`gc.freeze`
+    moves it out of the collector's reach; a full collection then costs well under a
+    millisecond. Call it once, after loading and before serving calls.
     """
     gc.collect()
     gc.freeze()

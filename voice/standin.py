@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from aiohttp import WSCloseCode, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from voice.audio import resample
 from voice.pacing import Pacer
@@ -199,14 +199,14 @@ class WebSocketMediaSide:
         self._task = asyncio.ensure_future(self._clock())
         try:
             async for message in websocket:
-                if message.type.name == "BINARY":
+                if message.type == WSMsgType.BINARY:
                     data = message.data
                     usable = len(data) - len(data) % self.frame_size  # an odd tail is dropped, as documented
                     self.queue.extend(data[i:i + self.frame_size] for i in range(0, usable, self.frame_size))
                     if len(self.queue) >= self.XOFF and not self._xoff:
                         self._xoff = True
                         await websocket.send_str("MEDIA_XOFF")
-                elif message.type.name == "TEXT":
+                elif message.type == WSMsgType.TEXT:
                     await self._command(message.data)
         finally:
             self.close()
@@ -247,9 +247,6 @@ class WebSocketMediaSide:
                 if self._xoff and len(self.queue) < self.XON:
                     self._xoff = False
                     await self.websocket.send_str("MEDIA_XON")
-
-    def start(self) -> None:
-        """Media flows once the app connects (:meth:`serve`)."""
 
     def queue_pcm(self, pcm: bytes, rate: int) -> float:
         """Queue 16-bit PCM (any rate) as caller speech; returns its length in seconds."""

@@ -36,7 +36,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection, FrameProcessor
 from pipecat.serializers.base_serializer import FrameSerializer
 from pipecat.transports.base_input import BaseInputTransport
-from pipecat.transports.base_output import BaseOutputTransport
+from pipecat.transports.base_output import BOT_VAD_STOP_SECS, BaseOutputTransport
 from pipecat.transports.base_transport import BaseTransport, TransportParams
 
 from voice.audio import StreamResampler
@@ -50,7 +50,6 @@ log = structlog.get_logger(__name__)
 
 PTIME_MS = 20
 MODEL_RATE = 16_000  # what Silero VAD, Smart Turn and Whisper listen at
-SPURT_GAP_SECONDS = 0.35  # silence that ends a talk spurt: Pipecat's own bot-stopped-speaking window
 
 
 @dataclass
@@ -226,7 +225,7 @@ class AsteriskRtpOutput(BaseOutputTransport):
         # stopped speaking: the bench once saw a packet 3.6 s after the one before inside one "spurt",
         # which the pacer took for a 3.6 s underrun instead of the start of a new spurt.
         gap = time.monotonic() - self._last_write
-        first = not self._in_spurt or gap > SPURT_GAP_SECONDS
+        first = not self._in_spurt or gap > BOT_VAD_STOP_SECS  # Pipecat's own bot-stopped-speaking window
         if first:
             self._in_spurt = True
             pacer.restart()

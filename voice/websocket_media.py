@@ -11,7 +11,7 @@ The protocol followed is the one documented at docs.asterisk.org, *Configuration
 Drivers / WebSocket* (plain-text control messages, the default ``control_message_format``).
 
 :class:`WebSocketMediaEndpoint` has the face of :class:`voice.media.RtpEndpoint` (``on_datagram``,
-``send``, ``stats``, ``close``): each BINARY message from Asterisk is handed on as an RTP packet
+``send``, ``stats``, ``flush``): each BINARY message from Asterisk is handed on as an RTP packet
 with the next sequence number and timestamp, and each RTP packet the transport sends goes out as
 its payload alone. So the inbound jitter buffer and playout clock, the outbound pacer (which keeps
 Pipecat's "bot speaking" state in step with what the caller hears) and every statistic are the RTP
@@ -78,9 +78,7 @@ class WebSocketMediaEndpoint:
         self.codec = codec
         self.on_datagram = on_datagram
         self.stats = MediaStats()
-        self.started: dict[str, str] | None = None  # MEDIA_START's fields once Asterisk sent it
         self.paused = False  # between MEDIA_XOFF and MEDIA_XON
-        self.closed = asyncio.Event()
         self._websocket: aiohttp.ClientWebSocketResponse | None = None
         self._session: aiohttp.ClientSession | None = None
         self._reader: asyncio.Task | None = None
@@ -102,17 +100,14 @@ class WebSocketMediaEndpoint:
 
     async def _read(self) -> None:
         assert self._websocket is not None
-        try:
-            async for message in self._websocket:
-                if message.type == aiohttp.WSMsgType.BINARY:
-                    self._on_audio(message.data)
-                elif message.type == aiohttp.WSMsgType.TEXT:
-                    self._on_text(message.data)
-                elif message.type == aiohttp.WSMsgType.ERROR:
-                    log.warning("media_ws.error", error=str(self._websocket.exception()))
-                    break
-        finally:
-            self.closed.set()
+        async for message in self._websocket:
+            if message.type == aiohttp.WSMsgType.BINARY:
+                self._on_audio(message.data)
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                self._on_text(message.data)
+            elif message.type == aiohttp.WSMsgType.ERROR:
+                log.warning("media_ws.error", error=str(self._websocket.exception()))
+                break
 
     def _on_audio(self, payload: bytes) -> None:
         self.stats.datagrams += 1
@@ -124,7 +119,6 @@ class WebSocketMediaEndpoint:
     def _on_text(self, text: str) -> None:
         name, fields = parse_notification(text)
         if name == "MEDIA_START":
-            self.started = fields
             if fields.get("format") not in (None, self.codec.name):
                 log.warning("media_ws.format_mismatch", asked=self.codec.name, got=fields.get("format"))
         elif name == "MEDIA_XOFF":
@@ -174,8 +168,3 @@ class WebSocketMediaEndpoint:
             await asyncio.gather(self._reader, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
-        self.closed.set()
-
-    def close(self) -> None:
-        """Close from synchronous code (the port pool's release, for RTP); the socket closes shortly after."""
-        asyncio.ensure_future(self.aclose())
