@@ -10,6 +10,8 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialogue.turns import Turn
 from voice import g711
@@ -446,3 +448,21 @@ def test_a_pacer_ahead_sends_its_lead_at_once_then_keeps_it() -> None:
         sent.append(round(clock.now - start, 6))
     assert sent == pytest.approx([0.0, 0.0, 0.0, 0.0, 0.02, 0.04])  # a lead of three packets, then one per 20 ms
     assert max(pacer.lateness_ms) == pytest.approx(0.0) and pacer.underruns == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(messages=st.lists(st.one_of(st.binary(max_size=700), st.text(max_size=200)), max_size=20))
+def test_media_websocket_endpoint_survives_anything_asterisk_sends(messages: list[bytes | str]) -> None:
+    """Odd-sized or empty frames and garbage TEXT never raise; each frame still goes on as one RTP packet,
+    which the input transport then checks as it checks RTP from the network."""
+    from voice.websocket_media import WebSocketMediaEndpoint
+
+    got: list[bytes] = []
+    endpoint = WebSocketMediaEndpoint(CODECS["slin16"], got.append)
+    for message in messages:
+        if isinstance(message, bytes):
+            endpoint._on_audio(message)
+        else:
+            endpoint._on_text(message)
+    frames = [m for m in messages if isinstance(m, bytes)]
+    assert [parse(packet).payload for packet in got] == frames
