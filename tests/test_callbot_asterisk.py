@@ -1,7 +1,9 @@
 """The whole-call scenario against a real Asterisk, opt-in: set ``HUEAI_TEST_ARI_URL``, ``HUEAI_TEST_ARI_USER``
 and ``HUEAI_TEST_ARI_PASSWORD`` (skipped otherwise). The Asterisk runs the sample configuration of
 ``deploy/asterisk`` (``19001075`` in ``[from-carrier]`` goes to ``Stasis(callbot)``, ``[operators]`` exists), and
-the callbot's RTP address (``HUEAI_TEST_RTP_HOST``, default 127.0.0.1) must be reachable from it.
+the callbot's RTP address (``HUEAI_TEST_RTP_HOST``, default 127.0.0.1) must be reachable from it. With
+``HUEAI_TEST_ARI_WEBSOCKET=1`` (an Asterisk with ``chan_websocket``, 20 or later) the same call also runs with the
+callbot's media over Asterisk's media WebSocket (``HUEAI_MEDIA_TRANSPORT=websocket``) instead of RTP.
 
 How a test places a call without a phone: it is an ARI application of its own (``hueai-test-caller``) that
 originates ``Local/19001075@from-carrier``. The local channel's first half enters the test's application, the
@@ -30,6 +32,7 @@ URL = os.environ.get("HUEAI_TEST_ARI_URL")
 USER = os.environ.get("HUEAI_TEST_ARI_USER")
 PASSWORD = os.environ.get("HUEAI_TEST_ARI_PASSWORD")
 RTP_HOST = os.environ.get("HUEAI_TEST_RTP_HOST", "127.0.0.1")
+WEBSOCKET = os.environ.get("HUEAI_TEST_ARI_WEBSOCKET") == "1"
 
 pytestmark = [needs_espeak, pytest.mark.skipif(not (URL and USER and PASSWORD),
                                                reason="no real Asterisk: set HUEAI_TEST_ARI_URL/_USER/_PASSWORD")]
@@ -118,10 +121,14 @@ class TestCaller:
         await self.ari.close()
 
 
-def test_a_whole_call_through_a_real_asterisk() -> None:
+@pytest.mark.parametrize("media", [
+    "rtp", pytest.param("websocket", marks=pytest.mark.skipif(
+        not WEBSOCKET, reason="set HUEAI_TEST_ARI_WEBSOCKET=1 when the Asterisk has chan_websocket"))])
+def test_a_whole_call_through_a_real_asterisk(media: str) -> None:
     async def scenario() -> None:
         assert URL and USER and PASSWORD
-        async with running_callbot_on(URL, USER, PASSWORD, settings=call_settings(rtp_host=RTP_HOST),
+        settings = call_settings(rtp_host=RTP_HOST, media_transport=media)
+        async with running_callbot_on(URL, USER, PASSWORD, settings=settings,
                                       assistant=ScriptedAssistant()) as h:
             caller = TestCaller()
             try:

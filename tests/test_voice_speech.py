@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 
 from voice.asr import ASRUnavailable, FasterWhisperRecognizer, clean, load_recognizer, prompt_text
-from voice.audio import rms_dbfs
+from pipecat.audio.vad.vad_analyzer import VADState
+
+from voice.audio import resample, rms_dbfs
+from voice.g711 import ulaw_decode, ulaw_encode
+from voice.pipeline import vad_params
+from voice.settings import VoiceSettings
 from voice.tiny_whisper import build_tiny_models
 from voice.tts import EspeakSynthesizer, PiperSynthesizer, Speaker, SpeechCache, TTSUnavailable, load_synthesizer
 from voice.turn_models import SILERO, SMART_TURN, SharedSileroVAD, SharedSmartTurn, packaged_model, shared_session
@@ -82,6 +87,56 @@ def test_silero_and_smart_turn_analyzers_score_audio() -> None:
     turn = SharedSmartTurn(sample_rate=16000)
     turn.set_sample_rate(16000)
     assert turn._session is shared_session(*SMART_TURN)
+
+
+def speech_starts_after_ms(pcm16k: bytes) -> float | None:
+    """Feed 20 ms frames (as the RTP input does) to a fresh analyzer with the callbot's default settings; the
+    audio time at which it decides the caller is speaking, or None."""
+    vad = SharedSileroVAD(sample_rate=16000, params=vad_params(VoiceSettings()))
+    vad.set_sample_rate(16000)
+    frame = 640
+    for start in range(0, len(pcm16k), frame):
+        if vad._run_analyzer(pcm16k[start:start + frame]) == VADState.SPEAKING:
+            return (start + frame) / 32.0
+    return None
+
+
+def over_the_line(samples: np.ndarray, rate: int = 16000) -> bytes:
+    """Float samples through 8 kHz µ-law and back to 16 kHz, as a caller reaches the VAD."""
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    return resample(ulaw_decode(ulaw_encode(resample(pcm, rate, 8000))), 8000, 16000)
+
+
+def test_noise_clicks_tones_and_keys_never_start_a_turn() -> None:
+    rng = np.random.default_rng(0)
+    second = np.zeros(16000)
+    t = np.arange(16000 * 2) / 16000
+    sounds = {
+        "line noise -40 dBFS": rng.standard_normal(32000) * 0.01,
+        "loud noise -12 dBFS": rng.standard_normal(32000) * 0.25,
+        "click": np.concatenate([second, np.full(80, 0.9), second]),
+        "100 ms burst": np.concatenate([second, rng.standard_normal(1600) * 0.3, second]),
+        "mains hum": 0.3 * np.sin(2 * np.pi * 50 * t),
+        "1 kHz tone": 0.3 * np.sin(2 * np.pi * 1000 * t),
+        "DTMF 1": 0.2 * (np.sin(2 * np.pi * 697 * t) + np.sin(2 * np.pi * 1209 * t)),
+    }
+    started = {name: speech_starts_after_ms(over_the_line(x)) for name, x in sounds.items()}
+    assert started == dict.fromkeys(sounds)
+
+
+@needs_espeak
+@pytest.mark.parametrize("question", ["đăng ký khai sinh cho con cần giấy tờ gì", "chứng thực bản sao lệ phí bao nhiêu",
+                                      "cấp giấy chứng nhận quyền sử dụng đất", "tôi muốn gặp tổng đài viên"])
+def test_a_question_starts_a_turn_within_150_ms_of_its_first_sound(question: str) -> None:
+    """What barge-in rests on: two Silero windows of speech, not three unbroken ones (the closure of the "k"
+    in "đăng ký" broke Pipecat's default count and cost 250 ms)."""
+    pcm, rate = caller_speech(question)
+    samples = np.frombuffer(pcm, "<i2") / 32768.0
+    onset = np.flatnonzero(np.abs(samples) > 0.02)[0] / rate * 1000
+    silence = np.zeros(rate // 2)
+    started = speech_starts_after_ms(over_the_line(np.concatenate([silence, samples]), rate))
+    assert started is not None
+    assert started - 500 - onset <= 150
 
 
 @needs_espeak

@@ -58,13 +58,17 @@ class CallPipeline:
     transport: AsteriskRtpTransport
 
 
+def vad_params(settings: VoiceSettings) -> VADParams:
+    """What makes caller audio speech: it starts a turn, and during playback it is a barge-in."""
+    return VADParams(confidence=settings.vad_confidence, start_secs=settings.vad_start_seconds,
+                     stop_secs=settings.vad_stop_seconds, min_volume=settings.vad_min_volume)
+
+
 def build_pipeline(media: CallMedia, flow: CallFlow, hooks: CallHooks, stack: SpeechStack, *,
                    name: str) -> CallPipeline:
     settings = stack.settings
     transport = AsteriskRtpTransport(media, name=f"rtp-{name}")
-    vad = VADProcessor(vad_analyzer=SharedSileroVAD(params=VADParams(
-        start_secs=settings.vad_start_seconds, stop_secs=settings.vad_stop_seconds,
-        min_volume=settings.vad_min_volume)))
+    vad = VADProcessor(vad_analyzer=SharedSileroVAD(params=vad_params(settings)))
     turns = UserTurnProcessor(
         user_turn_strategies=UserTurnStrategies(
             start=[VADUserTurnStartStrategy(enable_interruptions=settings.barge_in)],

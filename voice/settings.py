@@ -70,7 +70,14 @@ class VoiceSettings(BaseSettings):
     call_silence_seconds: float = Field(default=8.0, gt=0, description="caller silence before the prompt")
     call_max_calls: int = Field(default=50, ge=1, description="calls served at once; more are sent to operators")
     barge_in: bool = Field(default=True, description="caller speech stops the assistant's playback")
-    vad_start_seconds: float = Field(default=0.1, gt=0, le=1.0, description="speech needed to start a turn")
+    # Two Silero windows of speech at Silero's own threshold, as LiveKit Agents' Silero defaults (50 ms, 0.5)
+    # rather than Pipecat's (0.2 s, 0.7): a Vietnamese syllable often gives two or three windows of speech and
+    # then the closure of a stop consonant (the "k" of "đăng ký"), which restarted Pipecat's count and cost a
+    # barge-in up to 250 ms. Noise, clicks, hum, tones and DTMF still start nothing (tests/test_voice_speech.py).
+    vad_start_seconds: float = Field(default=0.064, gt=0, le=1.0, description="speech needed to start a turn "
+                                                                              "(and to interrupt the assistant)")
+    vad_confidence: float = Field(default=0.5, gt=0, lt=1.0,
+                                  description="Silero's speech probability from which a 32 ms window is speech")
     vad_min_volume: float = Field(default=0.2, ge=0, le=1.0,
                                   description="smoothed loudness (0-1) below which Silero's speech does not count")
     vad_stop_seconds: float = Field(default=0.2, gt=0, le=2.0, description="silence before end-of-turn is asked")
