@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import numpy as np
@@ -466,3 +467,29 @@ def test_media_websocket_endpoint_survives_anything_asterisk_sends(messages: lis
             endpoint._on_text(message)
     frames = [m for m in messages if isinstance(m, bytes)]
     assert [parse(packet).payload for packet in got] == frames
+
+
+class ToneSynthesizer:
+    """A synthesiser without espeak: one second of tone per sentence."""
+
+    name = "tone"
+    sample_rate = 8000
+
+    def synthesize(self, text: str) -> bytes:
+        return (np.sin(np.arange(8000) / 3) * 8000).astype("<i2").tobytes()
+
+
+def test_speech_synth_pushes_a_sentence_in_short_frames() -> None:
+    """A sentence goes down as 0.2 s frames: Pipecat's output transport cuts each frame into packets in one go
+    on the event loop, and whole sentences held it long enough for other calls' packets to leave late."""
+    from pipecat.frames.frames import TTSAudioRawFrame, TTSSpeakFrame
+    from pipecat.tests.utils import SleepFrame, run_test
+
+    from voice.processors import TTS_FRAME_SECONDS, SpeechSynth
+    from voice.tts import Speaker
+
+    synth = SpeechSynth(Speaker(ToneSynthesizer(), 8000), ThreadPoolExecutor(1))  # type: ignore[arg-type]
+    down, _ = asyncio.run(run_test(synth, frames_to_send=[TTSSpeakFrame("Một câu. Hai câu."), SleepFrame(0.5)]))
+    audio = [frame for frame in down if isinstance(frame, TTSAudioRawFrame)]
+    assert sum(len(frame.audio) for frame in audio) == 2 * 16000
+    assert max(len(frame.audio) for frame in audio) == int(TTS_FRAME_SECONDS * 8000) * 2

@@ -312,8 +312,12 @@ class CallDirector(FrameProcessor):
             self._watchdog = None
 
 
+#: Synthesised audio goes down the pipeline in frames of this length (see SpeechSynth._speak).
+TTS_FRAME_SECONDS = 0.2
+
+
 class SpeechSynth(FrameProcessor):
-    """``TTSSpeakFrame`` -> ``TTSStartedFrame``, one ``TTSAudioRawFrame`` per sentence, ``TTSStoppedFrame``.
+    """``TTSSpeakFrame`` -> ``TTSStartedFrame``, ``TTSAudioRawFrame`` s of 0.2 s per sentence, ``TTSStoppedFrame``.
 
     Sentences are synthesised one after another in the thread pool and each is pushed as soon as
     it is ready, so the first plays while the rest are made. An interruption cancels what is left
@@ -378,9 +382,16 @@ class SpeechSynth(FrameProcessor):
                 timing.tts_model_ms = (time.perf_counter() - started) * 1000.0
             if utterance is not None:
                 utterance.audio_seconds += len(pcm) / 2 / self.speaker.out_rate
-            audio = TTSAudioRawFrame(audio=pcm, sample_rate=self.speaker.out_rate, num_channels=1)
-            audio.interruptible = interruptible
-            await self.push_frame(audio)
+            # Pushed in slices: Pipecat's output transport cuts each audio frame into 20 ms chunks in one go on
+            # the event loop, and a whole sentence (a few seconds) held the loop for 20-40 ms: with ten calls,
+            # other calls' packets left a packet time late.
+            step = int(TTS_FRAME_SECONDS * self.speaker.out_rate) * 2
+            for start in range(0, len(pcm), step):
+                audio = TTSAudioRawFrame(audio=pcm[start:start + step], sample_rate=self.speaker.out_rate,
+                                         num_channels=1)
+                audio.interruptible = interruptible
+                await self.push_frame(audio)
+                await asyncio.sleep(0)
         if utterance is not None:
             utterance.synthesised = True
         stopped = TTSStoppedFrame()
