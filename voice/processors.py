@@ -317,7 +317,8 @@ TTS_FRAME_SECONDS = 0.2
 
 
 class SpeechSynth(FrameProcessor):
-    """``TTSSpeakFrame`` -> ``TTSStartedFrame``, ``TTSAudioRawFrame`` s of 0.2 s per sentence, ``TTSStoppedFrame``.
+    """``TTSSpeakFrame`` -> ``TTSStartedFrame``, each sentence's audio as ``TTSAudioRawFrame`` s of
+    :data:`TTS_FRAME_SECONDS`, ``TTSStoppedFrame``.
 
     Sentences are synthesised one after another in the thread pool and each is pushed as soon as
     it is ready, so the first plays while the rest are made. An interruption cancels what is left
