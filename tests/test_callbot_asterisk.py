@@ -2,7 +2,7 @@
 and ``HUEAI_TEST_ARI_PASSWORD`` (skipped otherwise). The Asterisk runs the sample configuration of
 ``deploy/asterisk`` (``19001075`` in ``[from-carrier]`` goes to ``Stasis(callbot)``, ``[operators]`` exists), and
 the callbot's RTP address (``HUEAI_TEST_RTP_HOST``, default 127.0.0.1) must be reachable from it. With
-``HUEAI_TEST_ARI_WEBSOCKET=1`` (an Asterisk with ``chan_websocket``, 20 or later) the same call also runs with the
+``HUEAI_TEST_ARI_WEBSOCKET=1`` (an Asterisk with ``chan_websocket``: 20.16, 21.11, 22.6, 23 or later) the same call also runs with the
 callbot's media over Asterisk's media WebSocket (``HUEAI_MEDIA_TRANSPORT=websocket``) instead of RTP.
 
 How a test places a call without a phone: it is an ARI application of its own (``hueai-test-caller``) that

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from voice.asr import ASRUnavailable, FasterWhisperRecognizer, clean, load_recognizer, prompt_text
 from pipecat.audio.vad.vad_analyzer import VADState
 
+from voice.asr import ASRUnavailable, FasterWhisperRecognizer, clean, load_recognizer, prompt_text
 from voice.audio import resample, rms_dbfs
 from voice.g711 import ulaw_decode, ulaw_encode
 from voice.pipeline import vad_params

@@ -488,8 +488,9 @@ def test_speech_synth_pushes_a_sentence_in_short_frames() -> None:
     from voice.processors import TTS_FRAME_SECONDS, SpeechSynth
     from voice.tts import Speaker
 
-    synth = SpeechSynth(Speaker(ToneSynthesizer(), 8000), ThreadPoolExecutor(1))  # type: ignore[arg-type]
-    down, _ = asyncio.run(run_test(synth, frames_to_send=[TTSSpeakFrame("Một câu. Hai câu."), SleepFrame(0.5)]))
+    with ThreadPoolExecutor(1) as pool:
+        synth = SpeechSynth(Speaker(ToneSynthesizer(), 8000), pool)  # type: ignore[arg-type]
+        down, _ = asyncio.run(run_test(synth, frames_to_send=[TTSSpeakFrame("Một câu. Hai câu."), SleepFrame(0.5)]))
     audio = [frame for frame in down if isinstance(frame, TTSAudioRawFrame)]
     assert sum(len(frame.audio) for frame in audio) == 2 * 16000
     assert max(len(frame.audio) for frame in audio) == int(TTS_FRAME_SECONDS * 8000) * 2
