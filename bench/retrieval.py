@@ -300,9 +300,7 @@ def main() -> None:
             config = configs[name] = {"index": index}
             if index.reranker is not None:
                 config["reranker"] = index.reranker.fitted_on
-            # The gate as fitted, its trees counted rather than copied (thousands of nodes).
-            gate = index.confidence.to_json()
-            config["confidence_model"] = {**gate, "trees": len(gate["trees"])}
+            config["confidence_model"] = index.confidence.to_json()
             for set_name, questions in question_sets.items():
                 config[set_name] = evaluate(index, questions, calibrated)
             config["latency"] = latency(index, question_sets["dev_a"])

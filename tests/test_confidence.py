@@ -4,42 +4,21 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
-import pytest
-from sklearn.ensemble import HistGradientBoostingClassifier
-
 from knowledge.index.confidence import FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
-from training import kb_confidence
-from training.kb_confidence import BOOSTING, fit_boosted, fit_confidence
+from training.kb_confidence import fit_confidence
 
 
 def test_fitted_model_separates_answerable_from_unanswerable(kb_index: KnowledgeIndex,
                                                              kb_labelled_questions: list[dict]) -> None:
     model = fit_confidence(kb_index, kb_labelled_questions)
-    assert set(model.weights) == set(FEATURES)  # a logistic regression: too few questions for trees
+    assert set(model.weights) == set(FEATURES)
     assert 0 < model.threshold < 1
     assert model.fitted_on["questions"] == len(kb_labelled_questions)
     index = kb_index.replace(confidence=model)
     answered = sum(bool(index.search(q["text"]).results) for q in kb_labelled_questions if q["expected"])
     refused = sum(not index.search(q["text"]).results for q in kb_labelled_questions if not q["expected"])
     assert answered >= 6 and refused >= 6
-
-
-def test_exported_trees_give_scikit_learns_probabilities() -> None:
-    """The trees saved in the index are scikit-learn's, read from its private attributes: if a new
-    version stores them otherwise, this fails instead of the gate silently changing."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(400, 3))
-    x[::17, 1] = np.nan  # missing values take the side scikit-learn learnt for them
-    labels = ((x[:, 0] > 0) ^ (np.nan_to_num(x[:, 1]) * x[:, 2] > 0.3)).astype(int).tolist()
-    names = ("a", "b", "c")
-    rows = [dict(zip(names, row)) for row in x.tolist()]
-    fields, _ = fit_boosted(rows, labels, names)
-    model = ConfidenceModel.from_json(ConfidenceModel(**fields).to_json())
-    reference = HistGradientBoostingClassifier(**BOOSTING, class_weight="balanced", random_state=13).fit(x, labels)
-    np.testing.assert_allclose(model.probabilities(rows), reference.predict_proba(x)[:, 1], rtol=1e-12)
-    assert len(model.trees) == BOOSTING["max_iter"]
 
 
 def test_model_round_trips_through_json() -> None:
@@ -99,10 +78,3 @@ def test_spoken_questions_fit_the_voice_threshold(kb_index: KnowledgeIndex,
     assert 0 < model.channel_thresholds["voice"] < 1
     assert set(model.fitted_on["cv_by_channel"]) == {"voice"}
     assert fit_confidence(kb_index, kb_labelled_questions).channel_thresholds == {}  # no styles, no channel
-
-
-def test_enough_questions_fit_trees(kb_index: KnowledgeIndex, kb_labelled_questions: list[dict],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(kb_confidence, "MIN_QUESTIONS_FOR_TREES", len(kb_labelled_questions))
-    model = fit_confidence(kb_index, kb_labelled_questions)
-    assert model.tree_features == list(FEATURES) and len(model.trees) == BOOSTING["max_iter"] and not model.weights

@@ -6,17 +6,10 @@ Each calibration question (``training/data/kb_calibration.jsonl``, written by
 hand for this purpose and never used as a benchmark) is ranked by the index;
 the label is whether a right procedure is among the first five. Questions
 about procedures that are not in the base, and everyday questions that are not
-about procedures, are all negatives. Gradient-boosted trees over the ranking's
-features (see :mod:`knowledge.index.confidence`) learn when to trust the
-ranking (a logistic regression when there are too few questions for trees,
-:data:`MIN_QUESTIONS_FOR_TREES`). On all three development sets the trees
-answered more of the right procedures than the logistic regression before them,
-at the same or a better rate of correct "no answer" (answered recall@5 /
-no-answer: set A 0.88/0.82 -> 0.90/0.82, set B 0.78/0.80 -> 0.82/0.82, long-tail
-set C 0.89/0.79 -> 0.90/0.82); their settings were chosen by cross-validated AUC
-on the calibration questions. The threshold comes closest to the targets for
-recall@5 on answerable questions and correct "no answer" on the others (see
-:func:`_best_threshold`).
+about procedures, are all negatives. A logistic regression over the ranking's
+features (see :mod:`knowledge.index.confidence`) learns when to trust the
+ranking; the threshold comes closest to the targets for recall@5 on answerable
+questions and correct "no answer" on the others (see :func:`_best_threshold`).
 The same choice over the spoken questions alone gives the hotline its own
 threshold (``channel_thresholds["voice"]``): on the calibration questions the
 general one kept recall@5 of transcripts at 0.85 and their no-answer at 0.84,
@@ -31,7 +24,6 @@ import json
 from pathlib import Path
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold, cross_val_predict
@@ -77,33 +69,6 @@ def fit_logistic(rows: list[dict[str, float]], labels: list[int], names: tuple[s
     return fields, held_out
 
 
-#: The gate's trees: few and shallow, for about a thousand questions (5-fold AUC 0.890, against 0.884 to
-#: 0.887 for deeper or more trees and 0.896 for the logistic regression, which did worse on new questions).
-BOOSTING = {"max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 7, "l2_regularization": 1.0}
-#: Below this many calibration questions trees cannot split (a leaf needs 20 questions): a logistic regression.
-MIN_QUESTIONS_FOR_TREES = 200
-
-
-def fit_boosted(rows: list[dict[str, float]], labels: list[int], names: tuple[str, ...], *,
-                seed: int = 13) -> tuple[dict, np.ndarray]:
-    """Fit gradient-boosted trees (classes balanced) on ``rows``; return :class:`ConfidenceModel` fields
-    (``bias``, ``tree_features``, ``trees``) and 5-fold held-out probabilities."""
-    x = np.asarray([[row.get(name, 0.0) for name in names] for row in rows], dtype=float)
-    y = np.asarray(labels)
-    model = HistGradientBoostingClassifier(**BOOSTING, class_weight="balanced", random_state=seed)
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=seed)
-    held_out = cross_val_predict(model, x, y, cv=folds, method="predict_proba")[:, 1]
-    model.fit(x, y)
-    # scikit-learn keeps the fitted trees in private attributes; tests/test_confidence.py checks that the
-    # exported trees give predict_proba's values, so a change there fails loudly.
-    trees = [[[int(n["feature_idx"]), float(n["num_threshold"]), int(n["missing_go_to_left"]), int(n["left"]),
-               int(n["right"]), float(n["value"]), int(n["is_leaf"])] for n in predictor[0].nodes]
-             for predictor in model._predictors]
-    fields = {"weights": {}, "bias": float(np.ravel(model._baseline_prediction)[0]), "tree_features": list(names),
-              "trees": trees}
-    return fields, held_out
-
-
 def questions_digest(questions: list[dict]) -> str:
     return hashlib.sha256(json.dumps([q["text"] for q in questions], ensure_ascii=False).encode()).hexdigest()
 
@@ -117,10 +82,7 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
         labels.append(int(found))
         answerable.append(bool(q["expected"]))
     y, has_answer = np.asarray(labels), np.asarray(answerable)
-    if len(questions) >= MIN_QUESTIONS_FOR_TREES:
-        fields, held_out = fit_boosted(rows, labels, FEATURES, seed=seed)
-    else:
-        fields, held_out = fit_logistic(rows, labels, FEATURES, seed=seed, balanced=True)
+    fields, held_out = fit_logistic(rows, labels, FEATURES, seed=seed, balanced=True)
     threshold = _best_threshold(held_out, y, has_answer)
     suggest = _suggestion_threshold(held_out, y, threshold)
     styles = np.asarray([q.get("style") for q in questions])

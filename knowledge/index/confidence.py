@@ -1,14 +1,12 @@
 """Is the best procedure the right one, or should the assistant say it does not know?
 
-Gradient-boosted trees over features of the ranking (how much of the question
+A small logistic model over features of the ranking (how much of the question
 the best procedure's name and aliases cover and how much of its name the
 question mentions, see :mod:`.coverage`; how strong and how separated the best
 score is; how close the dense encoder puts them). ``training/kb_confidence``
-fits them on the project's calibration questions (``training/data/kb_calibration.jsonl``),
+fits it on the project's calibration questions (``training/data/kb_calibration.jsonl``),
 which include questions about procedures that are not in the base and
-everyday questions that are not about procedures at all. Trees, not one
-weight per feature, because the evidence interacts: full coverage of a
-two-word question means less than of a ten-word one. Until it is fitted,
+everyday questions that are not about procedures at all. Until it is fitted,
 :meth:`ConfidenceModel.coverage_rule` stands in: confident when at least half
 of the question's content is covered.
 """
@@ -57,14 +55,11 @@ class LogisticModel:
     def probabilities(self, rows: Sequence[Mapping[str, float]]) -> list[float]:
         """:meth:`probability` of each row, computed a feature at a time over all rows (the reranker's ten
         candidates): the same float operations in the same order, so the same values to the last bit."""
-        return [1.0 / (1.0 + math.exp(-max(min(value, 60.0), -60.0))) for value in self.log_odds(rows).tolist()]
-
-    def log_odds(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         z = np.full(len(rows), self.bias)
         for name, weight in self.weights.items():
             column = np.fromiter((row.get(name, 0.0) for row in rows), dtype=float, count=len(rows))
             z = z + weight * (column - self.means.get(name, 0.0)) / (self.scales.get(name) or 1.0)
-        return z
+        return [1.0 / (1.0 + math.exp(-max(min(value, 60.0), -60.0))) for value in z.tolist()]
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -80,30 +75,10 @@ class LogisticModel:
 CHANNEL_STYLES = {"voice": "spoken"}
 
 
-#: A tree node as JSON: [feature, threshold, missing goes left, left child, right child, value, is leaf].
-Node = list[float]
-
-
-def _tree_value(nodes: Sequence[Node], row: Sequence[float]) -> float:
-    """The leaf ``row`` reaches: left when the feature is at most the threshold, as scikit-learn's
-    ``HistGradientBoostingClassifier`` predicts on raw (unbinned) values."""
-    node = nodes[0]
-    while not node[6]:
-        value = row[int(node[0])]
-        left = bool(node[2]) if math.isnan(value) else value <= node[1]
-        node = nodes[int(node[3] if left else node[4])]
-    return float(node[5])
-
-
 @dataclass
 class ConfidenceModel(LogisticModel):
-    """Log-odds of being right: the logistic terms of :class:`LogisticModel` plus the leaf values of
-    gradient-boosted ``trees`` over ``tree_features``; confident at or above ``threshold`` (or the
-    question's channel's threshold, see :data:`CHANNEL_STYLES`).
-
-    The fitted gate (:func:`training.kb_confidence.fit_confidence`) is trees alone (no ``weights``,
-    ``bias`` their baseline); :meth:`coverage_rule` is one logistic term. Trees are stored as node
-    lists (:data:`Node`) so that the index stays plain JSON, readable and free of pickles.
+    """A :class:`LogisticModel` over :data:`FEATURES`; confident at or above ``threshold``
+    (or the question's channel's threshold, see :data:`CHANNEL_STYLES`).
 
     Between ``suggest_threshold`` and the threshold the best procedures are
     worth offering, not answering: the dialogue asks "did you mean ...?"
@@ -113,15 +88,6 @@ class ConfidenceModel(LogisticModel):
     threshold: float = 0.5
     suggest_threshold: float | None = None
     channel_thresholds: dict[str, float] = field(default_factory=dict)
-    tree_features: list[str] = field(default_factory=list)
-    trees: list[list[Node]] = field(default_factory=list)
-
-    def log_odds(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
-        z = super().log_odds(rows)
-        for i, row in enumerate(rows):
-            values = [float(row.get(name, 0.0)) for name in self.tree_features]
-            z[i] += sum(_tree_value(nodes, values) for nodes in self.trees)
-        return z
 
     def threshold_for(self, channel: str | None = None) -> float:
         """The answer threshold for questions from ``channel`` (the general one for others)."""

@@ -21,7 +21,7 @@ How a question is answered:
    :mod:`training.kb_reranker`) reorders the first ten by their field scores,
    dense cosine and coverage of the question (:mod:`.coverage`); procedures
    for another age than the question states ("dưới 14 tuổi") go last.
-4. Confidence: gradient-boosted trees (:mod:`.confidence`) over features of the
+4. Confidence: a small logistic model (:mod:`.confidence`) over features of the
    ranking, chiefly how much of the question's content (IDF-weighted syllables
    that are not question words or story words) the best procedure's name and
    aliases cover. Below its threshold the response has no hits, so the
