@@ -29,6 +29,9 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("KO BIẾT", "Không BIẾT"),
         ("hok, hông; khg!", "không, không; không!"),
         ("hs j, bn tiền r", "hồ sơ gì, bao nhiêu tiền rồi"),
+        ("cty mún tạm ngừng kd", "công ty muốn tạm ngừng kinh doanh"),
+        ("xin gp pccc cho vp", "xin giấy phép phòng cháy chữa cháy cho văn phòng"),
+        ("chuyển dntn thành cty tnhh", "chuyển doanh nghiệp tư nhân thành công ty trách nhiệm hữu hạn"),
     ],
 )
 def test_expansions(text: str, expected: str) -> None:
