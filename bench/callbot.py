@@ -25,7 +25,9 @@ Measured:
 * on the wire, at the caller: end of the question -> first packet of the answer; barge-in, start of
   the caller's speech -> last packet of the interrupted answer (target < 300 ms);
 * pacing: every outbound packet's lateness against its deadline (callbot side) and the inter-arrival
-  jitter at the caller, p99 (target < 5 ms), and underruns (target 0), for one call and for ten at once;
+  jitter at the caller, p99 (target < 5 ms), and underruns (target 0), for one call and for ten at once,
+  with the machine's CPU steal time and load over the run (a shared virtual machine's neighbours can
+  hold its CPUs for tens of milliseconds: packets due then leave late whatever the callbot does);
 * ``--whisper-sizes``: Whisper small and medium *architectures* with random weights, converted to
   CTranslate2 int8, timed on this CPU on a 4 s turn (24 tokens decoded, beam 1, as the callbot decodes):
   the compute a real model of that size adds per turn here; published GPU figures are quoted beside.
@@ -192,6 +194,18 @@ class BenchStore:
             self.turns.append(latency_ms)
 
 
+def cpu_times() -> tuple[int, int]:
+    """(steal, total) CPU time of the machine so far, in clock ticks (``/proc/stat``; zeros elsewhere).
+
+    Steal is time the hypervisor gave this virtual machine's CPUs to another guest: while it lasts,
+    nothing here runs, however well it is written, so the bench reports it beside the underruns."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
 async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dict[str, Any]:
     from voice.ari import AriClient
     from voice.callbot import Callbot
@@ -212,6 +226,7 @@ async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dic
                       assistant=lambda: assistant, store=store)  # type: ignore[arg-type]
     stop = asyncio.Event()
     task = asyncio.ensure_future(callbot.run(stop))
+    steal_before, total_before = cpu_times()
     result: dict[str, Any] = {}
     while True:
         line = await asyncio.wait_for(driver.stdout.readline(), 900)
@@ -220,6 +235,7 @@ async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dic
         if line.startswith(b"RESULT "):
             result = json.loads(line[7:])
     await driver.wait()
+    steal_after, total_after = cpu_times()
     await callbot.wait_idle(20)
     stop.set()
     await asyncio.wait_for(task, 30)
@@ -239,6 +255,10 @@ async def serve_calls(stack: Any, assistant: Any, calls: int, turns: int) -> dic
         "underruns": underruns, "packets_sent": len(lateness),
         "failures": result.get("failures", ["the driver returned nothing"]),
         "seconds": result.get("seconds"),
+        "machine_during_run": {
+            "cpu_steal_percent": round(100 * (steal_after - steal_before) / max(total_after - total_before, 1), 2),
+            "load_average": os.getloadavg(),
+        },
     }
 
 
