@@ -84,7 +84,8 @@ def test_trie_gazetteer_matches_the_flat_alternation(model: PostClassifier) -> N
 
 
 def test_abbreviation_precheck_never_skips_an_expansion() -> None:
-    for text in ["ko dc", "cccd", "p.vĩnh ninh", "đk tạm trú", "50 k", "không có gì", "mik muốn hs j", "tp. huế"]:
+    for text in ["ko dc", "cccd", "p.vĩnh ninh", "đk tạm trú", "50 k", "không có gì", "mik muốn hs j", "tp. huế",
+                 "giấy cn", "sở kh&cn", "sở tn & mt"]:
         normal = normalize(text)
         if expand_abbreviations(normal) != normal:
             assert F._may_abbreviate(normal), text

@@ -32,6 +32,14 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("cty mún tạm ngừng kd", "công ty muốn tạm ngừng kinh doanh"),
         ("xin gp pccc cho vp", "xin giấy phép phòng cháy chữa cháy cho văn phòng"),
         ("chuyển dntn thành cty tnhh", "chuyển doanh nghiệp tư nhân thành công ty trách nhiệm hữu hạn"),
+        # Phrase keys: "đk" and "hđ" read by their neighbours, "cn" only where one settles it.
+        ("giấy cn đủ đk hđ kiểm định", "giấy chứng nhận đủ điều kiện hoạt động kiểm định"),
+        ("đk hđ văn phòng", "đăng ký hợp đồng văn phòng"),
+        ("Giấy CN đủ ĐK kd", "Giấy chứng nhận đủ điều kiện kinh doanh"),
+        ("du  dk hd", "đủ điều kiện hoạt động"),
+        ("tổ chức KH&CN bên e", "tổ chức Khoa học và công nghệ bên e"),
+        ("Sở TN & MT", "Sở Tài nguyên và môi trường"),
+        ("đủ đk.", "đủ điều kiện."),
     ],
 )
 def test_expansions(text: str, expected: str) -> None:
@@ -40,7 +48,8 @@ def test_expansions(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["kong", "kokoro", "kho khăn", "k@gmail.com", "dichvucong.gov.vn", "giá 50 k", "ko_ko", "http://x.vn/k", "ak47"],
+    ["kong", "kokoro", "kho khăn", "k@gmail.com", "dichvucong.gov.vn", "giá 50 k", "ko_ko", "http://x.vn/k", "ak47",
+     "KH&X", "đủ đk@x.vn", "cn"],
 )
 def test_whole_tokens_only(text: str) -> None:
     assert expand_abbreviations(text) == text

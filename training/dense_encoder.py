@@ -67,6 +67,7 @@ from knowledge.aliases import AliasTable
 from knowledge.records import Procedure
 from knowledge.index.dense import doc_text
 from nlu.text import load_abbreviations, normalize, strip_diacritics
+from nlu.text.abbreviations import key_tokens
 
 __all__ = [
     "MODEL_KIND",
@@ -148,8 +149,8 @@ def _contractions() -> list[tuple[str, list[str]]]:
     by_expansion: dict[str, list[str]] = {}
     for abbreviation, expansion in load_abbreviations().items():
         expansion = normalize(expansion)
-        # "p." / "tp." are place prefixes, "sao z" is a two-token key: neither is a contraction.
-        if " " in expansion and " " not in abbreviation and not abbreviation.endswith("."):
+        # "p." / "tp." are place prefixes and "giấy cn" a phrase key: neither is a contraction.
+        if " " in expansion and len(key_tokens(abbreviation)) == 1 and not abbreviation.endswith("."):
             by_expansion.setdefault(expansion, []).append(abbreviation)
     return sorted(
         ((expansion, sorted(keys)) for expansion, keys in by_expansion.items()),

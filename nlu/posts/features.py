@@ -13,6 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from nlu.posts.fast import NgramCounter, counter_for
 from nlu.text import expand_abbreviations, load_abbreviations, normalize, strip_diacritics
+from nlu.text.abbreviations import key_tokens
 from nlu.text.normalize import canonical_word
 
 FORMAT_VERSION = 1
@@ -128,7 +129,8 @@ _RUN = re.compile(r"(?:\w|[\u0300-\u036f])+")
 
 @cache
 def _abbreviation_keys() -> frozenset[str]:
-    return frozenset(load_abbreviations())
+    """Every one-token key, and the last token of every phrase key (a phrase needs all its tokens)."""
+    return frozenset(key_tokens(key)[-1] for key in load_abbreviations())
 
 
 def _may_abbreviate(text: str) -> bool:

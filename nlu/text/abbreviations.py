@@ -12,7 +12,12 @@ Matching rules, all aimed at never damaging a real word:
   except keys that end in a dot, which are *meant* to be glued ("p.Vĩnh Ninh");
 * single-letter keys are not expanded after a number ("50 k" = 50 nghìn);
 * case-insensitive and tone-style-insensitive (keys are compared after
-  :func:`~nlu.text.normalize`); a capitalised token gives a capitalised expansion.
+  :func:`~nlu.text.normalize`); a capitalised token gives a capitalised expansion;
+* a key of several tokens (a *phrase* key: "đủ đk", "giấy cn", "kh&cn") is tried
+  first, longest first, and gives a token its reading in that context only:
+  "đủ đk hđ" is "đủ điều kiện hoạt động", while "đk" alone stays "đăng ký". Its
+  tokens are separated by spaces or by "&" as in the key. A token glued to "&"
+  is otherwise left alone ("KH&CN" is not "Không&CN").
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from pathlib import Path
 
 from nlu.text.normalize import canonical_word, normalize
 
-__all__ = ["DEFAULT_ABBREVIATIONS_PATH", "abbreviation_spans", "expand_abbreviations", "load_abbreviations"]
+__all__ = [
+    "DEFAULT_ABBREVIATIONS_PATH", "abbreviation_spans", "expand_abbreviations", "key_tokens", "load_abbreviations",
+]
 
 DEFAULT_ABBREVIATIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "abbreviations.tsv"
 
@@ -32,7 +39,10 @@ DEFAULT_ABBREVIATIONS_PATH = Path(__file__).resolve().parent.parent / "data" / "
 # optionally followed by a dot. The look-behind refuses tokens that continue an
 # e-mail, URL, path or dotted name.
 _TOKEN = re.compile(r"(?<![\w\u0300-\u036f@./:\-])((?:\w|[\u0300-\u036f])+)(\.?)")
-_GLUED_AFTER = re.compile(r"[@/:\-]|\.[\w]")
+_GLUED_AFTER = re.compile(r"[@/:\-&]|\.[\w]")
+# What may stand between the tokens of a phrase key in the text: spaces, or "&" with or
+# without spaces around it. The key itself is written with one space or a bare "&".
+_PHRASE_GAP = re.compile(r"\s+|\s*&\s*")
 _WORD_CHAR = re.compile(r"\w")
 _ENDS_WITH_NUMBER = re.compile(r"\d[\s.,]*\Z")
 
@@ -62,6 +72,38 @@ def _default_table() -> dict[str, str]:
     return load_abbreviations()
 
 
+def key_tokens(key: str) -> list[str]:
+    """The tokens of a table key: one for "đk" or "p.", several for a phrase key ("đủ đk", "kh&cn")."""
+    return [token for token in re.split(r"[\s&]+", key) if token]
+
+
+def _phrase_keys(table: Mapping[str, str]) -> tuple[int, frozenset[str]]:
+    """How many tokens the longest phrase key of ``table`` has, and the first tokens of its phrase keys."""
+    phrases = [tokens for tokens in map(key_tokens, table) if len(tokens) > 1]
+    return max(map(len, phrases), default=1), frozenset(tokens[0] for tokens in phrases)
+
+
+@cache
+def _default_phrase_keys() -> tuple[int, frozenset[str]]:
+    return _phrase_keys(_default_table())
+
+
+def _phrase_at(text: str, tokens: list[re.Match[str]], i: int, longest: int, table: Mapping[str, str]
+               ) -> tuple[int, str] | None:
+    """``(tokens used, expansion)`` of the longest phrase key that starts at ``tokens[i]``, if any."""
+    for n in range(min(longest, len(tokens) - i), 1, -1):
+        parts = [canonical_word(tokens[i].group(1))]
+        for previous, token in zip(tokens[i:i + n - 1], tokens[i + 1:i + n]):
+            gap = text[previous.end(1):token.start()]
+            if not _PHRASE_GAP.fullmatch(gap):
+                break
+            parts += ["&" if "&" in gap else " ", canonical_word(token.group(1))]
+        else:
+            if not _GLUED_AFTER.match(text, tokens[i + n - 1].end(1)) and (expansion := table.get("".join(parts))):
+                return n, expansion
+    return None
+
+
 def _match_case(expansion: str, token: str) -> str:
     return expansion[0].upper() + expansion[1:] if token[:1].isupper() else expansion
 
@@ -74,10 +116,20 @@ def abbreviation_spans(
     The building block of :func:`expand_abbreviations` and of the offset-keeping
     :func:`~nlu.text.normalize_aligned`.
     """
+    longest, phrase_starts = _default_phrase_keys() if table is None else _phrase_keys(table)
     table = _default_table() if table is None else table
-    for match in _TOKEN.finditer(text):
+    tokens = list(_TOKEN.finditer(text))
+    i = 0
+    while i < len(tokens):
+        match = tokens[i]
         word, dot = match.group(1), match.group(2)
         start = match.start()
+        if canonical_word(word) in phrase_starts and (phrase := _phrase_at(text, tokens, i, longest, table)):
+            used, expansion = phrase
+            i += used
+            yield start, tokens[i - 1].end(1), _match_case(expansion, word)
+            continue
+        i += 1
         if dot and (expansion := table.get(canonical_word(word + "."))) is not None:
             glued = _WORD_CHAR.match(text, match.end()) is not None
             # "p.Vĩnh Ninh" -> "phường Vĩnh Ninh": the dot stood for a space too.
