@@ -10,7 +10,11 @@ from nlu.text import Aligned, normalize, normalize_aligned
 
 VIET = "aăâbcdđeêghiklmnoôơpqrstuưvxyĐƯ" + "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
 messy_viet = st.text(alphabet=VIET + "HOÀ  \t\n\u200b\u00a0,.?k" + "\u0300\u0301\u0309", max_size=60)
-any_text = st.text(max_size=60) | messy_viet | st.sampled_from(["ko dc cccd", "p.Vĩnh Ninh", "Mik đk hs"])
+# Keys of several tokens next to each other, glued by "&", a dot or "@": phrase keys overlap one-token keys.
+phrase_soup = st.lists(st.sampled_from(["đủ", "ĐK", "dk", "hđ", "kd", "giấy", "CN", "kh", "KH", "tn", "mt", "&", " & ",
+                                        " ", "  ", ".", "@", "p.", "x"]), max_size=12).map("".join)
+any_text = (st.text(max_size=60) | messy_viet | phrase_soup
+            | st.sampled_from(["ko dc cccd", "p.Vĩnh Ninh", "Mik đk hs", "giấy cn đủ đk hđ", "Sở KH&CN"]))
 
 
 def check_invariants(original: str, aligned: Aligned) -> None:
