@@ -24,6 +24,18 @@ def test_marks_decide_between_filler_and_content() -> None:
     assert content_terms("mat so do") == [("do", "unaccented")]
 
 
+def test_greetings_and_addressing_the_assistant_are_not_content() -> None:
+    # A hotline transcript opens with "alo", a chat message calls the page's admin "ad":
+    # occurring in no record, they would weigh as the rarest word of the question.
+    assert terms("alo ad ơi à cho em hỏi ai làm khai sinh, tốn bao nhiêu") == {"khai", "sinh", "khai_sinh"}
+
+
+def test_story_words_with_marks_only() -> None:
+    # "chục", "hắn" and "nó" are story words; "chuc", "han" and "no" are content (tổ chức, gia hạn, ghi nợ).
+    assert all(is_context(word, "accented") for word in ("chục", "hắn", "nó"))
+    assert not any(is_context(word, "unaccented") for word in ("chuc", "han", "no"))
+
+
 @pytest.mark.parametrize(("term", "form", "expected"), [
     ("bà", "accented", True), ("tuần_trước", "accented", True), ("muoi_bon", "unaccented", True),
     ("phường", "accented", True), ("hộ_chiếu", "accented", False), ("lăm_tuổi", "accented", True), ("khai_tử", "accented", False),

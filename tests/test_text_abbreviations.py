@@ -30,6 +30,7 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("hok, hông; khg!", "không, không; không!"),
         ("hs j, bn tiền r", "hồ sơ gì, bao nhiêu tiền rồi"),
         ("cty mún tạm ngừng kd", "công ty muốn tạm ngừng kinh doanh"),
+        ("có làm onl đc k", "có làm online được không"),
         ("xin gp pccc cho vp", "xin giấy phép phòng cháy chữa cháy cho văn phòng"),
         ("chuyển dntn thành cty tnhh", "chuyển doanh nghiệp tư nhân thành công ty trách nhiệm hữu hạn"),
         # Phrase keys: "đk" and "hđ" read by their neighbours, "cn" only where one settles it.

@@ -40,13 +40,14 @@ QUESTION_WORDS = frozenset(
     giay giấy to tờ ho hồ so sơ thu thủ tuc tục tien tiền phi phí le lệ mat mất het hết
     nop nộp len lên di đi toi tới den đến qua mang mạng online truc trực tuyen tuyến
     gom gồm nhu như vay vậy roi rồi nua nữa khi luc lúc bay bây gio giờ thoi thôi
+    alo ai ad admin
     """.split()
 )
 QUESTION_SYLLABLES = frozenset(strip_diacritics(s) for s in QUESTION_WORDS)
 # Fillers of phone transcripts and the Huế dialect, recognised only as typed with their
 # marks: unaccented they collide with content ("đó" -> "do" as in "sổ đỏ" -> "so do").
 QUESTION_WORDS |= frozenset(
-    "cái chiếc nớ ni hỉ hè nờ chừ bữa luôn á ấy kia này đó đây nè vô ra hông hổng giùm dùm".split()
+    "cái chiếc nớ ni hỉ hè nờ chừ bữa luôn á à ấy kia này đó đây nè vô ra hông hổng giùm dùm tốn".split()
 )
 
 # The story around a question: family, time, numbers read out, the office it is taken
@@ -64,9 +65,13 @@ CONTEXT_WORDS = frozenset(
     phường xã tỉnh huyện quận thành phố công an ủy ban nhân dân ubnd bộ phận cửa trung tâm hành chính huế
     nhà tui tụi mình đi về lên xuống muốn tính vừa đã đang sẽ bị được phải nên hay hoặc còn vẫn cũng
     đều rất lắm quá thêm riêng chung ni ra
+    miếng chút héc sếp
     """.split()
 )
 CONTEXT_SYLLABLES = frozenset(strip_diacritics(s) for s in CONTEXT_WORDS)
+# Story words recognised only as typed with their marks, as above: unaccented they
+# collide with content ("chục" -> "chuc" as in "tổ chức", "ngoái" -> "ngoai" as in "nước ngoài").
+CONTEXT_WORDS |= frozenset("nó hắn ổng chục vài lỡ ngoái".split())
 CONTEXT_WEIGHT = 0.5
 
 _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
