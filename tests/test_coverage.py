@@ -7,6 +7,7 @@ import pytest
 from knowledge.index.analysis import analyze
 from knowledge.index.coverage import content_terms, is_context
 from knowledge.index.hybrid import KnowledgeIndex
+from knowledge.index.query import place_syllables
 
 
 def terms(text: str) -> set[str]:
@@ -44,9 +45,9 @@ def test_story_words_are_context(term: str, form: str, expected: bool) -> None:
     assert is_context(term, form) is expected
 
 
-def _features(index: KnowledgeIndex, question: str, name: str) -> dict[str, float]:
+def _features(index: KnowledgeIndex, question: str, name: str, story: frozenset = frozenset()) -> dict[str, float]:
     doc = next(i for i, d in enumerate(index.docs) if d["name"].lower() == name)
-    return index.coverage.features(content_terms(question), doc, set(analyze(question).unaccented))
+    return index.coverage.features(content_terms(question), doc, set(analyze(question).unaccented), story)
 
 
 def test_story_words_cost_little_coverage(kb_index: KnowledgeIndex) -> None:
@@ -57,6 +58,25 @@ def test_story_words_cost_little_coverage(kb_index: KnowledgeIndex) -> None:
                           "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)")
     assert plain["coverage"] == pytest.approx(1.0)
     assert story["coverage"] > 2 * off_topic["coverage"]
+
+
+def test_places_the_question_names_are_found_in_both_forms() -> None:
+    places = place_syllables("tôi ở phường Phú Xuân, đường Lê Lợi, muốn làm hộ chiếu")
+    assert {("phú", "accented"), ("phu", "unaccented"), ("xuân", "accented"), ("lợi", "accented")} <= places
+    assert not {term for term, _ in places} & {"tôi", "phường", "đường", "muốn", "hộ", "chiếu"}
+    assert place_syllables("làm hộ chiếu ở đâu") == frozenset()
+    # A landmark may be what the question is about: a boat on the river, a stall in the market.
+    assert place_syllables("đăng ký thuyền chở khách trên sông Hương, gần chợ Đông Ba") == frozenset()
+
+
+def test_huế_places_are_story_not_content(kb_index: KnowledgeIndex) -> None:
+    # No record of the national base names a ward of Huế: read as content, "Phú Xuân"
+    # would be the rarest and heaviest thing the question asks about.
+    name = "cấp hộ chiếu phổ thông ở trong nước (thực hiện tại cấp tỉnh)"
+    question = "tôi ở phường Phú Xuân muốn làm hộ chiếu"
+    as_content = _features(kb_index, question, name)
+    as_story = _features(kb_index, question, name, place_syllables(question))
+    assert as_story["coverage"] > 1.5 * as_content["coverage"]
 
 
 def test_a_qualifier_that_names_other_procedures_lowers_coverage(kb_index: KnowledgeIndex) -> None:

@@ -71,7 +71,7 @@ CONTEXT_WORDS = frozenset(
 CONTEXT_SYLLABLES = frozenset(strip_diacritics(s) for s in CONTEXT_WORDS)
 # Story words recognised only as typed with their marks, as above: unaccented they
 # collide with content ("chục" -> "chuc" as in "tổ chức", "ngoái" -> "ngoai" as in "nước ngoài").
-CONTEXT_WORDS |= frozenset("nó hắn ổng chục vài lỡ ngoái".split())
+CONTEXT_WORDS |= frozenset("nó hắn ổng chục vài lỡ ngoái kiệt hẻm ngõ".split())
 CONTEXT_WEIGHT = 0.5
 
 _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
@@ -158,12 +158,13 @@ class CoverageScorer:
         """The sorted ids of the procedures that have ``term`` in any field."""
         return np.unique(np.concatenate([self.lexical.postings(term, field, form) for field in self.lexical.fields]))
 
-    def features(self, content: Sequence[Term], doc: int, query_syllables: set[str]) -> dict[str, float]:
+    def features(self, content: Sequence[Term], doc: int, query_syllables: set[str],
+                 story: frozenset[Term] = frozenset()) -> dict[str, float]:
         """:meth:`features_many` of one procedure."""
-        return self.features_many(content, [doc], query_syllables)[0]
+        return self.features_many(content, [doc], query_syllables, story)[0]
 
-    def features_many(self, content: Sequence[Term], docs: Sequence[int], query_syllables: set[str]
-                      ) -> list[dict[str, float]]:
+    def features_many(self, content: Sequence[Term], docs: Sequence[int], query_syllables: set[str],
+                      story: frozenset[Term] = frozenset()) -> list[dict[str, float]]:
         """How well each procedure of ``docs`` covers the question (``content``) and its name is covered in turn.
 
         Each content term weighs by its rarity in the knowledge base, a story
@@ -180,6 +181,10 @@ class CoverageScorer:
         - ``name_coverage``: the other direction: share of the procedure's own
           name (rarity-weighted syllables, ``query_syllables`` unaccented and
           alias-expanded) that the question mentions.
+
+        ``story`` are syllables this question marks as story beyond the fixed
+        lists, in the form they were typed: the places it names
+        (:func:`~knowledge.index.query.place_syllables`).
         """
         if not content:
             return [dict.fromkeys(COVERAGE_FEATURES, 0.0) for _ in docs]
@@ -190,7 +195,8 @@ class CoverageScorer:
             with_term = self.documents_with(term, form)
             position = np.minimum(np.searchsorted(with_term, ids), max(len(with_term) - 1, 0))
             has = (with_term[position] == ids) if len(with_term) else np.zeros(len(ids), dtype=bool)
-            weight = CONTEXT_WEIGHT if is_context(term, form) else self.rarity(term, form)
+            told = is_context(term, form) or any((part, form) in story for part in term.split("_"))
+            weight = CONTEXT_WEIGHT if told else self.rarity(term, form)
             terms.append(((term, form), weight, self.names_procedures(term, form), has))
         return [self._doc_features(terms, i, doc, query_syllables) for i, doc in enumerate(docs)]
 

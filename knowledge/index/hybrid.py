@@ -285,7 +285,7 @@ class KnowledgeIndex:
         top = int(order[0])
         second = float(fused[order[1]]) if len(order) > 1 else 0.0
         coverage = ({name: top_features[name] for name in COVERAGE_FEATURES} if top_features is not None
-                    else self.coverage.features(content, top, query.syllables))
+                    else self.coverage.features(content, top, query.syllables, query.places))
         features = {
             **coverage,
             # Per content term, not per query term: fillers of a phone transcript
@@ -311,7 +311,7 @@ class KnowledgeIndex:
         best = float(candidates.fused[candidates.docs[0]]) or 1.0
         query = candidates.query
         docs = [int(doc) for doc in candidates.docs]
-        coverage = self.coverage.features_many(query.content, docs, query.syllables)
+        coverage = self.coverage.features_many(query.content, docs, query.syllables, query.places)
         evidence = [
             {
                 "dense_cosine": candidates.dense.get(doc, 0.0),

@@ -13,10 +13,15 @@ normalised, expanded and restored exactly once on its way through search.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+
+import yaml
 
 from knowledge.aliases import Alias, AliasTable
 from knowledge.index.analysis import Terms, analysis_form, terms_of
 from knowledge.index.coverage import Term, content_terms_of
+from nlu.entities.gazetteer import DEFAULT_LOCATIONS_PATH, DIVISIONS, LocationGazetteer
+from nlu.entities.tokens import prepare
 from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages
 
 MAX_QUERY_CHARS = 2000
@@ -48,6 +53,7 @@ class Query:
     terms: Terms  # the question and the matched official phrases, analysed: what BM25 reads
     content: tuple[Term, ...]  # the question's content terms: what coverage and the reranker read
     ages: tuple[int, ...]  # ages it states ("con tôi 15 tuổi")
+    places: frozenset[Term] = frozenset()  # syllables of the Huế places it names ("phường Phú Xuân"), both forms
 
     @classmethod
     def parse(cls, text: str, *, aliases: AliasTable, restorer: NgramRestorer | None = None) -> Query:
@@ -65,7 +71,7 @@ class Query:
         question = analysis_form(normalized)
         terms = terms_of(" ; ".join([question, *(analysis_form(a.official) for a in matched)]))
         return cls(text, restored, normalized, matched, terms, tuple(content_terms_of(terms_of(question))),
-                   tuple(stated_ages(normalized)))
+                   tuple(stated_ages(normalized)), place_syllables(normalized))
 
     @property
     def notes(self) -> list[str]:
@@ -76,3 +82,48 @@ class Query:
     def syllables(self) -> set[str]:
         """Unaccented terms of the question and its official phrases (what a procedure's name is compared with)."""
         return set(self.terms.unaccented)
+
+
+@cache
+def _gazetteer() -> LocationGazetteer:
+    return LocationGazetteer.default()
+
+
+@cache
+def _gazetteer_file() -> tuple[frozenset[str], frozenset[str]]:
+    """From the gazetteer's file: the words that say what kind of place a name is, and its landmarks.
+
+    Kinds are the division words and every word the file writes in lower case in a
+    name ("sông Hương", "bến xe phía Nam"): they stay content, since "sông" and "bến
+    xe" name procedures while "Hương" and "Nam" do not. Landmarks ("sông Hương", "chợ
+    Đông Ba", "Đại Nội") stay content whole: where a citizen lives is story, but a
+    landmark is often what the question is about (a boat on the river, flying a drone
+    over the citadel).
+    """
+    data = yaml.safe_load(DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"))
+    names = [name for entries in data.values() if isinstance(entries, list) for entry in entries
+             if isinstance(entry, dict) for name in (entry["name"], *entry.get("aliases", []))]
+    words = {word for name in [*names, *DIVISIONS] for word in normalize(name, lower=False).split() if word.islower()}
+    landmarks = {normalize(entry["name"], lower=False) for entry in data.get("landmarks", [])}
+    return frozenset(normalize(" ".join(sorted(words))).split()), frozenset(landmarks)
+
+
+def place_syllables(text: str) -> frozenset[Term]:
+    """The syllables of the names of the Huế places ``text`` says someone lives or is (wards, communes,
+    old districts, streets), as ``(syllable, "accented")`` and ``(syllable without marks, "unaccented")``;
+    words for the kind of place ("phường", "đường") and landmarks are left out (see :func:`_gazetteer_file`).
+
+    The knowledge base is national: no record names "Phú Xuân" or "Hương Trà", so
+    unread they would weigh as the rarest words of the question, and "tôi ở phường
+    Phú Xuân" would cost a birth registration question two thirds of its coverage.
+    Coverage counts them as story instead (:mod:`.coverage`).
+    """
+    prepared = prepare(text)
+    kinds, landmarks = _gazetteer_file()
+    spans = [(entity.start, entity.end) for entity in _gazetteer().find(prepared) if entity.value not in landmarks]
+    return frozenset(
+        term
+        for syllable in prepared.syllables
+        if syllable.text not in kinds and any(start <= syllable.start and syllable.end <= end for start, end in spans)
+        for term in ((syllable.text, "accented"), (syllable.plain, "unaccented"))
+    )
