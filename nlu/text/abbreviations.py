@@ -136,7 +136,7 @@ def abbreviation_spans(
             yield start, match.end(), _match_case(expansion, word) + (" " if glued else "")
             continue
         end = match.end(1)
-        if _GLUED_AFTER.match(text, end):
+        if _GLUED_AFTER.match(text, end) or text[start - 1:start] == "&":
             continue
         expansion = table.get(canonical_word(word))
         if expansion is None:
