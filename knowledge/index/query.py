@@ -15,12 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-import yaml
-
 from knowledge.aliases import Alias, AliasTable
 from knowledge.index.analysis import Terms, analysis_form, terms_of
 from knowledge.index.coverage import Term, content_terms_of
-from nlu.entities.gazetteer import DEFAULT_LOCATIONS_PATH, DIVISIONS, LocationGazetteer
+from nlu.entities.gazetteer import LocationGazetteer
 from nlu.entities.tokens import prepare
 from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages
 
@@ -89,29 +87,12 @@ def _gazetteer() -> LocationGazetteer:
     return LocationGazetteer.default()
 
 
-@cache
-def _gazetteer_file() -> tuple[frozenset[str], frozenset[str]]:
-    """From the gazetteer's file: the words that say what kind of place a name is, and its landmarks.
-
-    Kinds are the division words and every word the file writes in lower case in a
-    name ("sông Hương", "bến xe phía Nam"): they stay content, since "sông" and "bến
-    xe" name procedures while "Hương" and "Nam" do not. Landmarks ("sông Hương", "chợ
-    Đông Ba", "Đại Nội") stay content whole: where a citizen lives is story, but a
-    landmark is often what the question is about (a boat on the river, flying a drone
-    over the citadel).
-    """
-    data = yaml.safe_load(DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"))
-    names = [name for entries in data.values() if isinstance(entries, list) for entry in entries
-             if isinstance(entry, dict) for name in (entry["name"], *entry.get("aliases", []))]
-    words = {word for name in [*names, *DIVISIONS] for word in normalize(name, lower=False).split() if word.islower()}
-    landmarks = {normalize(entry["name"], lower=False) for entry in data.get("landmarks", [])}
-    return frozenset(normalize(" ".join(sorted(words))).split()), frozenset(landmarks)
-
-
 def place_syllables(text: str) -> frozenset[Term]:
     """The syllables of the names of the Huế places ``text`` says someone lives or is (wards, communes,
     old districts, streets), as ``(syllable, "accented")`` and ``(syllable without marks, "unaccented")``;
-    words for the kind of place ("phường", "đường") and landmarks are left out (see :func:`_gazetteer_file`).
+    words for the kind of place ("phường", "đường", "sông": they name procedures) and landmarks are left out:
+    where a citizen lives is story, but a landmark is often what the question is about (a boat on sông
+    Hương, flying a drone over Đại Nội).
 
     The knowledge base is national: no record names "Phú Xuân" or "Hương Trà", so
     unread they would weigh as the rarest words of the question, and "tôi ở phường
@@ -119,11 +100,12 @@ def place_syllables(text: str) -> frozenset[Term]:
     Coverage counts them as story instead (:mod:`.coverage`).
     """
     prepared = prepare(text)
-    kinds, landmarks = _gazetteer_file()
-    spans = [(entity.start, entity.end) for entity in _gazetteer().find(prepared) if entity.value not in landmarks]
+    gazetteer = _gazetteer()
+    spans = [(place.start, place.end) for place in gazetteer.find(prepared) if place.value not in gazetteer.landmarks]
     return frozenset(
         term
         for syllable in prepared.syllables
-        if syllable.text not in kinds and any(start <= syllable.start and syllable.end <= end for start, end in spans)
+        if syllable.text not in gazetteer.kind_words
+        and any(start <= syllable.start and syllable.end <= end for start, end in spans)
         for term in ((syllable.text, "accented"), (syllable.plain, "unaccented"))
     )

@@ -130,6 +130,11 @@ class LocationGazetteer:
             for spelling in spellings:
                 self.divisions.add(spelling.split(), division)
         self.size = 0
+        #: Values of the landmarks ("sông Hương", "chợ Đông Ba", "Đại Nội"), as :meth:`find` reports them.
+        self.landmarks: set[str] = set()
+        #: Words that say what kind of place a name is: the division words, and every word the
+        #: names of :meth:`default`'s file write in lower case ("sông Hương", "bến xe phía Nam").
+        self.kind_words: set[str] = set(normalize(" ".join(DIVISIONS)).split())
 
     def add(self, value: str, division: str | None, names: Iterable[str], *, bare: bool = True, rank: int = 2) -> None:
         """Register ``names`` (without the division word) as ``value``."""
@@ -168,6 +173,11 @@ class LocationGazetteer:
                 rank = 1 if section == "landmarks" or section == "streets" else 2
                 gazetteer.add(value, division, [name, *entry.get("aliases", [])],
                               bare=entry.get("bare", True), rank=rank)
+                if section == "landmarks":
+                    gazetteer.landmarks.add(value)
+                for written in (entry["name"], *entry.get("aliases", [])):
+                    gazetteer.kind_words |= {normalize(word) for word in normalize(written, lower=False).split()
+                                             if word.islower()}
         return gazetteer
 
     def find(self, prepared: Prepared) -> list[Entity]:
