@@ -94,3 +94,20 @@ def test_questions_without_diacritics_are_ranked_as_restored(kb_index: Knowledge
     restored.save(tmp_path / "index")
     loaded = KnowledgeIndex.load(tmp_path / "index", kb_index.aliases)
     assert loaded.restorer is not None and loaded.restorer.predict(question) == "đăng ký lại khai tử"
+
+
+def test_the_index_fingerprint_reads_every_table_the_scoring_reads(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Set-up rebuilds the index when an operator edits the abbreviations or the places."""
+    import training.kb_index as recipe
+
+    def fingerprint() -> str:
+        return recipe.index_fingerprint([], [], dense=False, encoder=None)
+
+    before = fingerprint()
+    for name in ("DEFAULT_ABBREVIATIONS_PATH", "DEFAULT_LOCATIONS_PATH"):
+        edited = tmp_path / f"{name}.txt"
+        edited.write_text(getattr(recipe, name).read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+        with monkeypatch.context() as patch:
+            patch.setattr(recipe, name, edited)
+            assert fingerprint() != before, name
+    assert fingerprint() == before

@@ -39,6 +39,7 @@ from knowledge.aliases import DEFAULT_ALIASES_PATH, AliasTable
 from knowledge.index.hybrid import DENSE_WEIGHT, INDEX_FORMAT, KnowledgeIndex
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer
+from nlu.entities.gazetteer import DEFAULT_LOCATIONS_PATH
 from nlu.text.abbreviations import DEFAULT_ABBREVIATIONS_PATH
 from training.diacritics import train_restorer
 from training.kb_confidence import fit_confidence
@@ -160,6 +161,7 @@ def index_fingerprint(
         json.dumps(list(calibration), ensure_ascii=False, sort_keys=True),
         aliases_path.read_text(encoding="utf-8"),
         DEFAULT_ABBREVIATIONS_PATH.read_text(encoding="utf-8"),
+        DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"),  # the places coverage counts as story
     ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")
