@@ -32,7 +32,10 @@ as a subprocess: ``bench/peers/rasa/runner.py`` trains, loads, parses in *its*
 process and writes JSON; the scoring below is the same code for both systems.
 With ``--no-rasa`` only our side is measured; ``--rasa-result`` scores a
 runner output made earlier on the same data (Rasa trains for tens of minutes on
-a few thousand examples, so that run is best started in the background). One
+a few thousand examples, so that run is best started in the background). For a
+``--dataset`` DIET saves its state after every epoch under
+``var/peers/rasa-checkpoint-<name>``, so a run that was stopped continues where
+it was when the same command is given again (``bench/peers/rasa/resumable.py``). One
 table is printed; everything goes to ``bench/results/nlu.json``, or
 ``bench/results/nlu_<name>.json`` for a ``--dataset``.
 """
@@ -224,6 +227,8 @@ def run_rasa(train_path: Path, test_path: Path, test_examples: Sequence[Example]
         out.unlink(missing_ok=True)
         command = [str(RASA_PYTHON), str(RASA_DIR / "runner.py"), str(train_path), str(test_path), str(out),
                    "--probe", PROBE]
+        if name:
+            command += ["--checkpoint-dir", str(RASA_OUT.with_name(f"rasa-checkpoint-{name}"))]
         console.print(f"[bold]Rasa: training DIET (100 epochs; minutes on a few cores), log in {log_path}[/]")
         with log_path.open("w", encoding="utf-8") as log:
             done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO)
@@ -248,6 +253,8 @@ def run_rasa(train_path: Path, test_path: Path, test_examples: Sequence[Example]
     return {
         "rasa_version": result["rasa_version"],
         "train_seconds": result["train_seconds"],
+        # Set when DIET's training was continued from a checkpoint after a stop.
+        "diet_resumed_at_epoch": result.get("diet_resumed_at_epoch"),
         **score(test_examples, predictions),
         "latency": percentiles_ms([ms / 1000 for ms in result["latency_ms"]]),
         "probe_latency": percentiles_ms([ms / 1000 for ms in result["probe_latency_ms"]]),

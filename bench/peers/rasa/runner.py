@@ -1,6 +1,7 @@
 """Train and time Rasa Open Source 3.6 (DIET) on our NLU data; runs INSIDE the Rasa venv.
 
     var/peers/rasa-venv/bin/python bench/peers/rasa/runner.py TRAIN TEST OUT.json [--probe TEMPLATE]
+        [--checkpoint-dir DIR]
 
 ``bench/nlu.py`` starts this as a subprocess; it is not part of the product and
 must not import anything from it (different venv, different Python). TRAIN and
@@ -24,6 +25,13 @@ TEST are Rasa 3.x YAML files or folders of them (``training/data/nlu`` and
         "latency_ms": [...], "probe_latency_ms": [...],
         "rss_mb", "peak_rss_mb", "warnings": [...]}
 
+With ``--checkpoint-dir`` DIET saves its whole training state after every
+epoch and a rerun with the same DIR continues from the last saved epoch
+(``resumable.py`` says how and what that does not reproduce); for a many-slot
+set whose 100 epochs outlast the process. ``train_seconds`` is then this run's
+training time plus the earlier runs' epochs, and ``diet_resumed_at_epoch``
+says where this run picked up (absent for a run without the option).
+
 ``rss_mb`` is the resident memory after loading and parsing; ``peak_rss_mb`` the
 high-water mark, reached while training. ``warnings`` are the distinct
 messages Rasa raised while reading and training on our data (misaligned entity
@@ -35,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -121,7 +130,7 @@ def _prediction(parsed: dict) -> dict:
     }
 
 
-def run(train: Path, test: Path, probe: str | None) -> dict:
+def run(train: Path, test: Path, probe: str | None, checkpoint_dir: Path | None = None) -> dict:
     """Train, load, warm up, parse; return the measurements (see module docstring)."""
     with tempfile.TemporaryDirectory(prefix="rasa-bench-") as workdir, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -135,10 +144,19 @@ def run(train: Path, test: Path, probe: str | None) -> dict:
         _configure_logging()
         texts = _test_texts(test)
 
-        start = time.perf_counter()
-        model_path = train_nlu(config=str(CONFIG), nlu_data=str(train), output=str(Path(workdir) / "models"),
-                               fixed_model_name="nlu-bench")
-        train_seconds = time.perf_counter() - start
+        resume: dict = {}
+        with contextlib.ExitStack() as stack:
+            if checkpoint_dir is not None:
+                from resumable import fingerprint, resumable_diet_training
+
+                resume = stack.enter_context(
+                    resumable_diet_training(checkpoint_dir, fingerprint(train, CONFIG, rasa.__version__)))
+            start = time.perf_counter()
+            model_path = train_nlu(config=str(CONFIG), nlu_data=str(train), output=str(Path(workdir) / "models"),
+                                   fixed_model_name="nlu-bench")
+            train_seconds = time.perf_counter() - start
+        if resume.get("resumed_at_epoch"):
+            train_seconds += sum(resume["epoch_seconds"][:resume["resumed_at_epoch"]])
         if model_path is None:
             raise SystemExit("rasa train nlu produced no model (see the log above)")
 
@@ -168,7 +186,9 @@ def run(train: Path, test: Path, probe: str | None) -> dict:
             probe_latency_ms.append((time.perf_counter() - t0) * 1000)
         loop.close()
 
+        extra = {"diet_resumed_at_epoch": resume["resumed_at_epoch"]} if checkpoint_dir is not None else {}
         return {
+            **extra,
             "rasa_version": rasa.__version__,
             "train_seconds": round(train_seconds, 3),
             "predictions": predictions,
@@ -186,8 +206,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("test", type=Path, help="Rasa YAML held-back test data: a file or a folder")
     parser.add_argument("out", type=Path, help="where to write the JSON result")
     parser.add_argument("--probe", help=f"a message to parse {PROBE_REPEATS} more times, timed separately; {{n}} becomes 1..{PROBE_REPEATS}")
+    parser.add_argument("--checkpoint-dir", type=Path,
+                        help="save DIET's training state here after every epoch; a rerun continues from it")
     args = parser.parse_args(argv)
-    result = run(args.train.resolve(), args.test.resolve(), args.probe)
+    result = run(args.train.resolve(), args.test.resolve(), args.probe,
+                 args.checkpoint_dir.resolve() if args.checkpoint_dir else None)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"rasa: trained in {result['train_seconds']:.1f}s, parsed {len(result['predictions'])} texts -> {args.out}",
