@@ -75,6 +75,9 @@ def test_choose_threshold() -> None:
     correct = np.array([True, True, True, False, False, True])
     assert choose_threshold(confidences, correct) == pytest.approx(0.7)
     assert choose_threshold(confidences, np.ones(6, bool)) == 0.0
+    # A wrong intent kept costs two right ones sent to the fallback: one error at 0.8 outweighs the
+    # two right answers below it (at a cost of one, keeping everything would win).
+    assert choose_threshold(np.array([0.9, 0.8, 0.7, 0.6]), np.array([True, False, True, True])) == pytest.approx(0.9)
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t", "😀😀🎉", "x" * 10_000, "Huế 顺化 Хюэ مرحبا ok", "\u0301\u0301", "[]{}()"])
