@@ -1,3 +1,5 @@
 """Hybrid retrieval over the knowledge base: field-weighted BM25 over accented and
 unaccented forms (:mod:`.lexical`), a dense encoder + faiss (:mod:`.dense`), fused
-with a confidence decision and near-tie grouping (:mod:`.hybrid`)."""
+with a reranker, a confidence decision and near-tie grouping (:mod:`.hybrid`). What the reranker and
+the confidence model read: how much of the question a procedure covers (:mod:`.coverage`) and whether
+its name carries an action the question did not ask for (:mod:`.actions`)."""

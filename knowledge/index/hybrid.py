@@ -45,6 +45,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.eligibility import age_range, excludes
+from knowledge.index.actions import unasked_actions
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
@@ -327,6 +328,9 @@ class KnowledgeIndex:
                 "fused": float(candidates.fused[doc]) / best,
                 **row,
                 **{f"{name}_gap": strongest[name] - value for name, value in row.items()},
+                # Asked for if the question as typed or with its marks restored gives a cue.
+                "unasked_actions": float(unasked_actions(self.docs[int(doc)]["name"], query.text)
+                                         and unasked_actions(self.docs[int(doc)]["name"], query.normalized)),
             }
             for rank, (doc, row) in enumerate(zip(candidates.docs, evidence))
         ]

@@ -1,0 +1,93 @@
+"""What a procedure does to its subject (reissue, renew, stop, revoke...), and whether the question asked for it.
+
+Many procedures come in families that share one object and differ in the
+action: "Đăng ký thành lập hộ kinh doanh", "Dừng thực hiện thủ tục đăng ký hộ
+kinh doanh", "Cấp lại Giấy chứng nhận đăng ký hộ kinh doanh"... A citizen who
+writes "đăng ký hộ kinh doanh để mở quán" wants the first: the plain action.
+The longer names match the object as well, so the ranking alone often put a
+marked action first. On the development questions 49 of the 165 wrong first
+answers were a name whose action the question never asked for, and in 40 the
+right procedure was among the first five.
+
+:func:`unasked_actions` says whether a procedure name carries marked actions
+the question gives no cue for; the reranker reads it as a feature and learns
+its weight from the calibration questions. A cue is the action itself or what a
+citizen says instead ("mất", "làm lại" for a reissue; "hết hạn" for a renewal;
+"đóng cửa", "nghỉ" for a closure). A question typed without marks is matched
+without marks. The table is written by
+hand: no library knows the actions of Vietnamese administrative procedures.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from nlu.text import has_diacritics, normalize, strip_diacritics
+
+#: Marked action in a procedure name -> what in a question asks for it (the action itself included).
+ACTION_CUES: dict[str, tuple[str, ...]] = {
+    "cấp lại": ("cấp lại", "làm lại", "xin lại", "mất", "hỏng", "rách", "hư", "thất lạc", "cháy", "bị lấy"),
+    "cấp đổi": ("cấp đổi", "đổi", "hết hạn", "sai", "thay đổi", "cũ"),
+    "chuyển đổi": ("chuyển đổi", "chuyển", "đổi"),
+    "thay đổi": ("thay đổi", "đổi", "sửa", "chuyển", "sai", "khác"),
+    "điều chỉnh": ("điều chỉnh", "sửa", "sai", "thay đổi", "đổi", "cập nhật", "chỉnh"),
+    "sửa đổi": ("sửa", "thay đổi", "đổi", "điều chỉnh"),
+    "bổ sung": ("bổ sung", "thêm", "sửa", "sai", "cập nhật", "thiếu"),
+    "cập nhật": ("cập nhật", "sửa", "thay đổi", "đổi", "bổ sung", "sai"),
+    "hiệu đính": ("hiệu đính", "sửa", "sai"),
+    "gia hạn": ("gia hạn", "hết hạn", "sắp hết", "kéo dài", "thêm thời gian", "ở thêm", "ở lại"),
+    "thu hồi": ("thu hồi", "hủy", "bán", "nộp lại", "trả lại", "không dùng", "hỏng", "cũ nát", "bỏ"),
+    "xóa": ("xóa", "hủy", "bán", "không còn", "chết", "mất", "chìm", "cắt", "bỏ"),
+    "hủy": ("hủy", "xóa", "bỏ"),
+    "dừng": ("dừng", "ngừng", "không làm nữa", "thôi"),
+    "tạm ngừng": ("tạm ngừng", "ngừng", "nghỉ", "tạm nghỉ", "đóng cửa", "tạm dừng"),
+    "chấm dứt": ("chấm dứt", "nghỉ", "đóng cửa", "giải thể", "không kinh doanh", "ngừng", "thôi", "dẹp", "trả lại"),
+    "giải thể": ("giải thể", "đóng cửa", "chấm dứt", "dẹp"),
+    "thôi": ("thôi", "bỏ", "không hưởng", "từ bỏ", "ra khỏi", "nghỉ"),
+    "đình chỉ": ("đình chỉ", "dừng", "ngừng"),
+    "khôi phục": ("khôi phục", "lấy lại", "trở lại", "xin lại"),
+    "trả lại": ("trả lại", "nộp lại", "không dùng"),
+}
+
+
+def _words(text: str, *, plain: bool = False) -> str:
+    """Lower case, NFC, words separated by single spaces and padded (" cấp lại giấy "); ``plain`` without marks."""
+    text = normalize(text)
+    return " " + " ".join(re.findall(r"\w+", strip_diacritics(text) if plain else text)) + " "
+
+
+# Names always carry their marks, so actions are found in them with marks: without,
+# "dừng" would be found in "nội dung".
+_ACTIONS = tuple((_words(action), tuple(_words(cue) for cue in cues), tuple(_words(cue, plain=True) for cue in cues))
+                 for action, cues in ACTION_CUES.items())
+
+
+# An action names what the procedure does only near the start of its name ("Cấp lại…",
+# "Đăng ký cập nhật, bổ sung…"); further on it is one of the cases it covers ("Đăng ký
+# biến động quyền sử dụng đất… trong các trường hợp chuyển đổi, chuyển nhượng…").
+HEAD_WORDS = 6
+
+
+@lru_cache(maxsize=4096)
+def name_actions(name: str) -> tuple[int, ...]:
+    """Indexes (into :data:`ACTION_CUES`) of the marked actions in the first :data:`HEAD_WORDS` words of ``name``."""
+    head = " " + " ".join(_words(name).split()[:HEAD_WORDS]) + " "
+    return tuple(i for i, (action, _, _) in enumerate(_ACTIONS) if action in head)
+
+
+def unasked_actions(name: str, question: str) -> bool:
+    """Whether procedure ``name`` carries marked actions and the question gives a cue for none of them.
+
+    One cue is enough for a name that joins several actions ("Cấp gia hạn,
+    điều chỉnh giấy phép..."): the procedure covers each of them.
+    """
+    actions = name_actions(name)
+    if not actions:
+        return False
+    # A question typed without marks is read without marks ("mat bang lai" asks for a reissue).
+    if has_diacritics(question):
+        words, cue_form = _words(question), 1
+    else:
+        words, cue_form = _words(question, plain=True), 2
+    return not any(cue in words for i in actions for cue in _ACTIONS[i][cue_form])

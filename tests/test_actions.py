@@ -1,0 +1,46 @@
+"""Marked actions of procedure names ("cấp lại", "dừng", "gia hạn"...) and whether a question asks for them."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from knowledge.index.actions import ACTION_CUES, name_actions, unasked_actions
+
+BUSINESS = "Đăng ký thành lập hộ kinh doanh"
+STOP = "Dừng thực hiện thủ tục đăng ký hộ kinh doanh"
+REISSUE = "Cấp lại giấy phép lái xe"
+
+
+def test_a_plain_question_does_not_ask_for_a_marked_action() -> None:
+    question = "làm sao để đăng ký hộ kinh doanh cá thể ở huế"
+    assert unasked_actions(STOP, question)
+    assert not unasked_actions(BUSINESS, question)  # no marked action to ask for
+
+
+@pytest.mark.parametrize("question", [
+    "mất bằng lái xe làm lại thế nào",
+    "mat bang lai xe roi thi sao",  # typed without marks
+    "cấp lại giấy phép lái xe ở đâu",
+    "bằng lái bị rách thì đi đâu",
+])
+def test_what_citizens_say_instead_of_the_action_is_a_cue(question: str) -> None:
+    assert not unasked_actions(REISSUE, question)
+
+
+def test_one_cue_covers_a_name_that_joins_several_actions() -> None:
+    name = "Cấp gia hạn, điều chỉnh nội dung giấy phép cho các hoạt động trong phạm vi bảo vệ công trình thủy lợi"
+    assert len(name_actions(name)) == 2
+    assert not unasked_actions(name, "giấy phép sắp hết hạn rồi muốn làm tiếp")
+    assert unasked_actions(name, "xin giấy phép hoạt động trong phạm vi công trình thủy lợi")
+
+
+def test_actions_are_whole_words() -> None:
+    assert name_actions("Thôi quốc tịch Việt Nam") and not name_actions("Thông báo lưu trú")
+    assert not name_actions("Đăng ký thường trú")
+
+
+@given(st.text(max_size=300), st.sampled_from([BUSINESS, STOP, REISSUE, *ACTION_CUES]))
+def test_any_question_is_read(question: str, name: str) -> None:
+    assert unasked_actions(name, question) in (True, False)
