@@ -31,7 +31,8 @@ from dialogue.outcome import Outcome, Say, ShowAnswer
 from dialogue.responses import Labels, QuickReplySpec
 from dialogue.tracker import Option, Pending, Topic
 from dialogue.turns import Source
-from dialogue.understanding import choice_index, name_qualifiers, pick_by_words, procedure_query, words, yes_no
+from dialogue.understanding import (choice_index, name_qualifiers, pick_by_words, procedure_query, rejects, words,
+                                    yes_no)
 from knowledge.answers import Answer, Facet, render_answer
 from knowledge.index.hybrid import base_name
 from knowledge.index.results import Hit, SearchResponse
@@ -163,6 +164,8 @@ class ProcedureFlow:
             answer = yes_no(ctx.text)
             if answer is None and ctx.intent in ("affirm", "deny") and len(ctx.residual) == 0:
                 answer = ctx.intent == "affirm"
+            if answer is None and rejects(ctx.text) and not ctx.entities("procedure"):
+                answer = False  # "Không phải các thủ tục này": too long for a bare no, still a no
             if answer is True and len(options) == 1:
                 picked = options[0]
             elif answer is False:

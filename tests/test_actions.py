@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index.actions import ACTION_CUES, name_actions, unasked_actions
+from knowledge.index.actions import ACTION_CUES, for_organisations, name_actions, unasked_actions, unasked_applicant
 
 BUSINESS = "Đăng ký thành lập hộ kinh doanh"
 STOP = "Dừng thực hiện thủ tục đăng ký hộ kinh doanh"
@@ -44,3 +44,13 @@ def test_actions_are_whole_words() -> None:
 @given(st.text(max_size=300), st.sampled_from([BUSINESS, STOP, REISSUE, *ACTION_CUES]))
 def test_any_question_is_read(question: str, name: str) -> None:
     assert unasked_actions(name, question) in (True, False)
+
+
+def test_a_procedure_for_organisations_needs_a_sign_of_one() -> None:
+    name = "Cấp tài khoản định danh điện tử cho cơ quan, tổ chức"
+    assert unasked_applicant(name, "đk tài khoản định danh điện tử mức 2 cần mang j")
+    assert not unasked_applicant(name, "công ty em muốn cấp tài khoản định danh điện tử")
+    assert not unasked_applicant(name, "cty e mun lam tai khoan dinh danh")  # typed without marks
+    # Organisations and people alike: no applicant to ask for.
+    assert not for_organisations("Thủ tục cấp giấy phép cho tổ chức, cá nhân khai thác nước dưới đất")
+    assert not unasked_applicant("Đăng ký thường trú", "đăng ký thường trú cho con")

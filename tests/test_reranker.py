@@ -22,7 +22,8 @@ def test_fitted_on_answerable_questions_with_cross_validated_effect(reranked: Kn
     assert fitted["questions"] == answerable
     assert fitted["candidates"] == answerable * RERANK_DEPTH
     assert 0 <= fitted["cv"]["mrr_reranked"] <= 1 and 0 <= fitted["cv"]["mrr_fused"] <= 1
-    assert {"fused", "dense_cosine", "bm25_name", "coverage", "name_coverage", "unasked_actions"} <= set(
+    assert {"fused", "dense_cosine", "bm25_name", "coverage", "name_coverage", "unasked_actions",
+                                                                                         "unasked_applicant"} <= set(
         reranked.reranker.weights)
 
 

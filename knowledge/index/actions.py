@@ -1,4 +1,4 @@
-"""What a procedure does to its subject (reissue, renew, stop, revoke...), and whether the question asked for it.
+"""What a procedure does (reissue, renew, stop, revoke...) and for whom, and whether the question asked for it.
 
 Many procedures come in families that share one object and differ in the
 action: "Đăng ký thành lập hộ kinh doanh", "Dừng thực hiện thủ tục đăng ký hộ
@@ -16,6 +16,13 @@ citizen says instead ("mất", "làm lại" for a reissue; "hết hạn" for a r
 "đóng cửa", "nghỉ" for a closure). A question typed without marks is matched
 without marks. The table is written by
 hand: no library knows the actions of Vietnamese administrative procedures.
+
+The same holds for the applicant: "Đăng ký đất đai… lần đầu đối với tổ chức đang
+sử dụng đất" answered "đất ông bà để lại chưa có sổ, giờ muốn làm sổ", and
+"Cấp tài khoản định danh điện tử cho cơ quan, tổ chức" answered a citizen's
+"định danh mức 2". :func:`unasked_applicant` says whether a name is for
+organisations only while the question gives no sign of one (công ty, cơ quan,
+bên em…).
 """
 
 from __future__ import annotations
@@ -91,3 +98,38 @@ def unasked_actions(name: str, question: str) -> bool:
     else:
         words, cue_form = _words(question, plain=True), 2
     return not any(cue in words for i in actions for cue in _ACTIONS[i][cue_form])
+
+
+# A name for organisations only: the organisation named after "cho", "đối với", "của".
+_ORGANISATION_NAMES = tuple(_words(phrase) for phrase in (
+    "cho tổ chức", "cho cơ quan tổ chức", "cho các tổ chức", "đối với tổ chức", "đối với các tổ chức",
+    "của tổ chức", "tổ chức kinh tế", "cho doanh nghiệp", "đối với doanh nghiệp", "của doanh nghiệp",
+))
+# ...unless it names people too ("đối với tổ chức, cá nhân").
+_PEOPLE_NAMES = tuple(_words(word) for word in ("cá nhân", "hộ gia đình", "công dân", "người"))
+#: What in a question says an organisation asks.
+ORGANISATION_CUES: tuple[str, ...] = (
+    "tổ chức", "doanh nghiệp", "cơ quan", "hợp tác xã", "htx", "công ty", "cty", "đơn vị", "cơ sở", "trường",
+    "bệnh viện", "nhà máy", "xí nghiệp", "trung tâm", "văn phòng", "chi nhánh", "hội", "dự án", "chủ đầu tư",
+    "bên tui", "bên em", "bên mình", "bên tôi", "chúng tôi", "vp", "dn",
+)
+_ORGANISATION_CUES = tuple(_words(cue) for cue in ORGANISATION_CUES)
+_ORGANISATION_CUES_PLAIN = tuple(_words(cue, plain=True) for cue in ORGANISATION_CUES)
+
+
+@lru_cache(maxsize=4096)
+def for_organisations(name: str) -> bool:
+    """Whether procedure ``name`` is for organisations and names no person as its applicant."""
+    words = _words(name)
+    return any(p in words for p in _ORGANISATION_NAMES) and not any(p in words for p in _PEOPLE_NAMES)
+
+
+def unasked_applicant(name: str, question: str) -> bool:
+    """Whether procedure ``name`` is for organisations only and the question gives no sign of one."""
+    if not for_organisations(name):
+        return False
+    if has_diacritics(question):
+        words, cues = _words(question), _ORGANISATION_CUES
+    else:
+        words, cues = _words(question, plain=True), _ORGANISATION_CUES_PLAIN
+    return not any(cue in words for cue in cues)

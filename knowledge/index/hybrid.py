@@ -45,7 +45,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.eligibility import age_range, excludes
-from knowledge.index.actions import unasked_actions
+from knowledge.index.actions import unasked_actions, unasked_applicant
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
@@ -331,6 +331,8 @@ class KnowledgeIndex:
                 # Asked for if the question as typed or with its marks restored gives a cue.
                 "unasked_actions": float(unasked_actions(self.docs[int(doc)]["name"], query.text)
                                          and unasked_actions(self.docs[int(doc)]["name"], query.normalized)),
+                "unasked_applicant": float(unasked_applicant(self.docs[int(doc)]["name"], query.text)
+                                           and unasked_applicant(self.docs[int(doc)]["name"], query.normalized)),
             }
             for rank, (doc, row) in enumerate(zip(candidates.docs, evidence))
         ]
