@@ -14,8 +14,8 @@ the question gives no cue for; the reranker reads it as a feature and learns
 its weight from the calibration questions. A cue is the action itself or what a
 citizen says instead ("mất", "làm lại" for a reissue; "hết hạn" for a renewal;
 "đóng cửa", "nghỉ" for a closure). A question typed without marks is matched
-without marks. The table is written by
-hand: no library knows the actions of Vietnamese administrative procedures.
+without marks. The table is written by hand: no library knows the actions of
+Vietnamese administrative procedures.
 
 The same holds for the applicant: "Đăng ký đất đai… lần đầu đối với tổ chức đang
 sử dụng đất" answered "đất ông bà để lại chưa có sổ, giờ muốn làm sổ", and
@@ -64,10 +64,23 @@ def _words(text: str, *, plain: bool = False) -> str:
     return " " + " ".join(re.findall(r"\w+", strip_diacritics(text) if plain else text)) + " "
 
 
+class _Cues:
+    """Phrases a question may contain, looked for with marks in a question typed with marks, and
+    without in one typed without ("mat bang lai" asks for a reissue)."""
+
+    def __init__(self, phrases: tuple[str, ...]) -> None:
+        self.accented = tuple(_words(phrase) for phrase in phrases)
+        self.plain = tuple(_words(phrase, plain=True) for phrase in phrases)
+
+    def given_by(self, question: str) -> bool:
+        if has_diacritics(question):
+            return any(cue in _words(question) for cue in self.accented)
+        return any(cue in _words(question, plain=True) for cue in self.plain)
+
+
 # Names always carry their marks, so actions are found in them with marks: without,
 # "dừng" would be found in "nội dung".
-_ACTIONS = tuple((_words(action), tuple(_words(cue) for cue in cues), tuple(_words(cue, plain=True) for cue in cues))
-                 for action, cues in ACTION_CUES.items())
+_ACTIONS = tuple((_words(action), _Cues(cues)) for action, cues in ACTION_CUES.items())
 
 
 # An action names what the procedure does only near the start of its name ("Cấp lại…",
@@ -80,7 +93,7 @@ HEAD_WORDS = 6
 def name_actions(name: str) -> tuple[int, ...]:
     """Indexes (into :data:`ACTION_CUES`) of the marked actions in the first :data:`HEAD_WORDS` words of ``name``."""
     head = " " + " ".join(_words(name).split()[:HEAD_WORDS]) + " "
-    return tuple(i for i, (action, _, _) in enumerate(_ACTIONS) if action in head)
+    return tuple(i for i, (action, _) in enumerate(_ACTIONS) if action in head)
 
 
 def unasked_actions(name: str, question: str) -> bool:
@@ -90,14 +103,7 @@ def unasked_actions(name: str, question: str) -> bool:
     điều chỉnh giấy phép..."): the procedure covers each of them.
     """
     actions = name_actions(name)
-    if not actions:
-        return False
-    # A question typed without marks is read without marks ("mat bang lai" asks for a reissue).
-    if has_diacritics(question):
-        words, cue_form = _words(question), 1
-    else:
-        words, cue_form = _words(question, plain=True), 2
-    return not any(cue in words for i in actions for cue in _ACTIONS[i][cue_form])
+    return bool(actions) and not any(_ACTIONS[i][1].given_by(question) for i in actions)
 
 
 # A name for organisations only: the organisation named after "cho", "đối với", "của".
@@ -113,8 +119,7 @@ ORGANISATION_CUES: tuple[str, ...] = (
     "bệnh viện", "nhà máy", "xí nghiệp", "trung tâm", "văn phòng", "chi nhánh", "hội", "dự án", "chủ đầu tư",
     "bên tui", "bên em", "bên mình", "bên tôi", "chúng tôi", "vp", "dn",
 )
-_ORGANISATION_CUES = tuple(_words(cue) for cue in ORGANISATION_CUES)
-_ORGANISATION_CUES_PLAIN = tuple(_words(cue, plain=True) for cue in ORGANISATION_CUES)
+_ORGANISATION_CUES = _Cues(ORGANISATION_CUES)
 
 
 @lru_cache(maxsize=4096)
@@ -126,10 +131,4 @@ def for_organisations(name: str) -> bool:
 
 def unasked_applicant(name: str, question: str) -> bool:
     """Whether procedure ``name`` is for organisations only and the question gives no sign of one."""
-    if not for_organisations(name):
-        return False
-    if has_diacritics(question):
-        words, cues = _words(question), _ORGANISATION_CUES
-    else:
-        words, cues = _words(question, plain=True), _ORGANISATION_CUES_PLAIN
-    return not any(cue in words for cue in cues)
+    return for_organisations(name) and not _ORGANISATION_CUES.given_by(question)
