@@ -26,8 +26,8 @@ the other two (and the data's lookup lists) found, merged by
 name; the dialogue asks the user to rephrase) and the real best guess stays
 first in ``intent_ranking``. The threshold is chosen at training time from
 out-of-fold predictions of a stratified 5-fold cross-validation: the one that
-maximises (right answers kept) - (wrong answers kept), i.e. a wrong intent
-costs as much as a right one gains. The same cross-validation gives the
+maximises (right answers kept) - 2 x (wrong answers kept): a wrong intent
+costs two right ones (see :data:`WRONG_KEPT_COST`). The same cross-validation gives the
 accuracy and macro-F1 stored with the model.
 
 **Built-in extractors** (receipt codes, phone numbers, dates, Huế places: see
