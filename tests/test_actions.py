@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index.actions import ACTION_CUES, for_organisations, name_actions, unasked_actions, unasked_applicant
+from knowledge.index.actions import (ACTION_CUES, Asked, for_organisations, name_actions, unasked_actions,
+                                    unasked_applicant)
 
 BUSINESS = "Đăng ký thành lập hộ kinh doanh"
 STOP = "Dừng thực hiện thủ tục đăng ký hộ kinh doanh"
@@ -15,8 +16,8 @@ REISSUE = "Cấp lại giấy phép lái xe"
 
 def test_a_plain_question_does_not_ask_for_a_marked_action() -> None:
     question = "làm sao để đăng ký hộ kinh doanh cá thể ở huế"
-    assert unasked_actions(STOP, question)
-    assert not unasked_actions(BUSINESS, question)  # no marked action to ask for
+    assert unasked_actions(STOP, Asked(question))
+    assert not unasked_actions(BUSINESS, Asked(question))  # no marked action to ask for
 
 
 @pytest.mark.parametrize("question", [
@@ -26,14 +27,14 @@ def test_a_plain_question_does_not_ask_for_a_marked_action() -> None:
     "bằng lái bị rách thì đi đâu",
 ])
 def test_what_citizens_say_instead_of_the_action_is_a_cue(question: str) -> None:
-    assert not unasked_actions(REISSUE, question)
+    assert not unasked_actions(REISSUE, Asked(question))
 
 
 def test_one_cue_covers_a_name_that_joins_several_actions() -> None:
     name = "Cấp gia hạn, điều chỉnh nội dung giấy phép cho các hoạt động trong phạm vi bảo vệ công trình thủy lợi"
     assert len(name_actions(name)) == 2
-    assert not unasked_actions(name, "giấy phép sắp hết hạn rồi muốn làm tiếp")
-    assert unasked_actions(name, "xin giấy phép hoạt động trong phạm vi công trình thủy lợi")
+    assert not unasked_actions(name, Asked("giấy phép sắp hết hạn rồi muốn làm tiếp"))
+    assert unasked_actions(name, Asked("xin giấy phép hoạt động trong phạm vi công trình thủy lợi"))
 
 
 def test_actions_are_whole_words() -> None:
@@ -43,14 +44,14 @@ def test_actions_are_whole_words() -> None:
 
 @given(st.text(max_size=300), st.sampled_from([BUSINESS, STOP, REISSUE, *ACTION_CUES]))
 def test_any_question_is_read(question: str, name: str) -> None:
-    assert unasked_actions(name, question) in (True, False)
+    assert unasked_actions(name, Asked(question)) in (True, False)
 
 
 def test_a_procedure_for_organisations_needs_a_sign_of_one() -> None:
     name = "Cấp tài khoản định danh điện tử cho cơ quan, tổ chức"
-    assert unasked_applicant(name, "đk tài khoản định danh điện tử mức 2 cần mang j")
-    assert not unasked_applicant(name, "công ty em muốn cấp tài khoản định danh điện tử")
-    assert not unasked_applicant(name, "cty e mun lam tai khoan dinh danh")  # typed without marks
+    assert unasked_applicant(name, Asked("đk tài khoản định danh điện tử mức 2 cần mang j"))
+    assert not unasked_applicant(name, Asked("công ty em muốn cấp tài khoản định danh điện tử"))
+    assert not unasked_applicant(name, Asked("cty e mun lam tai khoan dinh danh"))  # typed without marks
     # Organisations and people alike: no applicant to ask for.
     assert not for_organisations("Thủ tục cấp giấy phép cho tổ chức, cá nhân khai thác nước dưới đất")
-    assert not unasked_applicant("Đăng ký thường trú", "đăng ký thường trú cho con")
+    assert not unasked_applicant("Đăng ký thường trú", Asked("đăng ký thường trú cho con"))

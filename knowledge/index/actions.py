@@ -65,17 +65,26 @@ def _words(text: str, *, plain: bool = False) -> str:
 
 
 class _Cues:
-    """Phrases a question may contain, looked for with marks in a question typed with marks, and
-    without in one typed without ("mat bang lai" asks for a reissue)."""
+    """Phrases a question may contain, with marks and without."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
         self.accented = tuple(_words(phrase) for phrase in phrases)
         self.plain = tuple(_words(phrase, plain=True) for phrase in phrases)
 
-    def given_by(self, question: str) -> bool:
-        if has_diacritics(question):
-            return any(cue in _words(question) for cue in self.accented)
-        return any(cue in _words(question, plain=True) for cue in self.plain)
+
+class Asked:
+    """A question as the checks below read it, prepared once for all the candidates of one search.
+
+    Each form given (as typed; with its marks restored) is read with marks if it
+    has any and without if it has none ("mat bang lai" asks for a reissue); a
+    cue in any form counts.
+    """
+
+    def __init__(self, *forms: str) -> None:
+        self._forms = [(_words(form, plain=not has_diacritics(form)), not has_diacritics(form)) for form in forms]
+
+    def gives(self, cues: _Cues) -> bool:
+        return any(cue in words for words, plain in self._forms for cue in (cues.plain if plain else cues.accented))
 
 
 # Names always carry their marks, so actions are found in them with marks: without,
@@ -96,14 +105,14 @@ def name_actions(name: str) -> tuple[int, ...]:
     return tuple(i for i, (action, _) in enumerate(_ACTIONS) if action in head)
 
 
-def unasked_actions(name: str, question: str) -> bool:
+def unasked_actions(name: str, question: Asked) -> bool:
     """Whether procedure ``name`` carries marked actions and the question gives a cue for none of them.
 
     One cue is enough for a name that joins several actions ("Cấp gia hạn,
     điều chỉnh giấy phép..."): the procedure covers each of them.
     """
     actions = name_actions(name)
-    return bool(actions) and not any(_ACTIONS[i][1].given_by(question) for i in actions)
+    return bool(actions) and not any(question.gives(_ACTIONS[i][1]) for i in actions)
 
 
 # A name for organisations only: the organisation named after "cho", "đối với", "của".
@@ -129,6 +138,6 @@ def for_organisations(name: str) -> bool:
     return any(p in words for p in _ORGANISATION_NAMES) and not any(p in words for p in _PEOPLE_NAMES)
 
 
-def unasked_applicant(name: str, question: str) -> bool:
+def unasked_applicant(name: str, question: Asked) -> bool:
     """Whether procedure ``name`` is for organisations only and the question gives no sign of one."""
-    return for_organisations(name) and not _ORGANISATION_CUES.given_by(question)
+    return for_organisations(name) and not question.gives(_ORGANISATION_CUES)

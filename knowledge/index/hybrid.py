@@ -45,7 +45,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.eligibility import age_range, excludes
-from knowledge.index.actions import unasked_actions, unasked_applicant
+from knowledge.index.actions import Asked, unasked_actions, unasked_applicant
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
@@ -322,17 +322,15 @@ class KnowledgeIndex:
             for doc, doc_coverage in zip(docs, coverage)
         ]
         strongest = {name: max(row[name] for row in evidence) for name in evidence[0]} if evidence else {}
+        asked = Asked(query.text, query.normalized)  # a cue as typed or with its marks restored counts
         return [
             {
                 "fused_rank": float(rank),
                 "fused": float(candidates.fused[doc]) / best,
                 **row,
                 **{f"{name}_gap": strongest[name] - value for name, value in row.items()},
-                # Asked for if the question as typed or with its marks restored gives a cue.
-                "unasked_actions": float(unasked_actions(self.docs[int(doc)]["name"], query.text)
-                                         and unasked_actions(self.docs[int(doc)]["name"], query.normalized)),
-                "unasked_applicant": float(unasked_applicant(self.docs[int(doc)]["name"], query.text)
-                                           and unasked_applicant(self.docs[int(doc)]["name"], query.normalized)),
+                "unasked_actions": float(unasked_actions(self.docs[int(doc)]["name"], asked)),
+                "unasked_applicant": float(unasked_applicant(self.docs[int(doc)]["name"], asked)),
             }
             for rank, (doc, row) in enumerate(zip(candidates.docs, evidence))
         ]
