@@ -10,6 +10,8 @@
 :mod:`dialogue.procedures`      procedure questions, follow-ups, siblings, "which one?" questions
 :mod:`dialogue.status_flow`     ``check_status`` (:mod:`dialogue.status`: the adapter and its table)
 :mod:`dialogue.reports`         ``report_issue`` and its tickets (:mod:`dialogue.tickets`)
+:mod:`dialogue.places`          ``ask_admin_unit``: where a former ward, commune or district belongs since
+                                July 2025, what a current one is made of
 :mod:`dialogue.understanding`   reading a reply against the conversation: numbers, ordinals, qualifiers,
                                 yes/no, follow-up words
 :mod:`dialogue.responses`       the wording (``dialogue/data/responses.yaml``), validated on load

@@ -9,7 +9,8 @@ Order matters, and is the same on every channel:
 4. a question the assistant asked (which procedure? which code? where?) is answered by the
    reply when the reply answers it; a reply that asks something else is handled afresh;
 5. otherwise the intent decides: a person, a status look-up, a field report, a procedure
-   question (:mod:`dialogue.procedures`), or a short polite reply.
+   question (:mod:`dialogue.procedures`), where a former ward or district belongs now
+   (:mod:`dialogue.places`), or a short polite reply.
 
 Two turns in a row that the assistant did not understand end with an offer of a person
 (``HUEAI_HANDOFF_AFTER_FAILURES``).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 from dialogue.context import Context, Effects
 from dialogue.outcome import Outcome, Say
+from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
 from dialogue.reports import ReportFlow
 from dialogue.status_flow import StatusFlow
@@ -30,15 +32,16 @@ from knowledge.answers import Facet
 SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge")
 #: Intents (and commands) that are never an answer to a pending "which procedure?" question.
 ELSEWHERE = frozenset({"greet", "goodbye", "thank", "bot_challenge", "request_human", "check_status",
-                       "report_issue", "emergency"})
+                       "report_issue", "emergency", "ask_admin_unit"})
 
 
 class Policy:
     def __init__(self, procedures: ProcedureFlow, status: StatusFlow, reports: ReportFlow, *,
-                 handoff_after_failures: int = 2) -> None:
+                 places: PlaceFlow | None = None, handoff_after_failures: int = 2) -> None:
         self.procedures = procedures
         self.status = status
         self.reports = reports
+        self.places = places or PlaceFlow()
         self.handoff_after_failures = handoff_after_failures
 
     def decide(self, ctx: Context, effects: Effects) -> Outcome:
@@ -137,13 +140,16 @@ class Policy:
             if ctx.handoff_state == "waiting" and ctx.confidence < 0.8:  # "tôi vẫn đang chờ" is no report
                 return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
             return self.reports.start(ctx)
+        if intent == "ask_admin_unit":
+            return self.places.answer(ctx)
         if intent in FACETS:
             asked = FACETS[intent]
             # "ask_procedure" on a follow-up without facet words keeps the topic's facet.
             facet = asked if asked is not Facet.overview else facet_from_words(ctx.view) or (
                 None if topic is not None and len(ctx.residual) <= 1 else Facet.overview)
-            outcome = self.procedures.ask(ctx, facet)
-            return outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
+            outcome = self.procedures.ask(ctx, facet) or Outcome("no_answer", [Say("no_answer")], failed=True)
+            outcome.parts.extend(self.places.notes(ctx))  # "xã Phú Mậu cũ": which ward's office is theirs now
+            return outcome
         if intent in ("affirm", "deny"):
             if topic is not None and not ctx.residual and (ctx.qualifiers.foreign is not None or ctx.levels):
                 return self.procedures.follow_up(ctx, topic, None)  # "có yếu tố nước ngoài": a qualifier

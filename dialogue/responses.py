@@ -42,6 +42,9 @@ TEMPLATES: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields
     "report_confirm": ("description", "location", "phone"), "report_created": ("ticket_id",),
     "report_cancelled": (), "emergency": (), "handoff_started": (), "handoff_waiting": (), "handoff_offer": (),
     "handoff_declined": (), "handoff_cancelled": (), "unavailable": (),
+    "unit_former": ("name", "district", "current"), "unit_former_via": ("name", "via", "district", "current"),
+    "unit_district": ("district", "groups"), "unit_group": ("current", "former"),
+    "unit_current": ("current", "former"), "unit_which": (), "unit_unknown": ("name",),
 }.items()}
 #: Payload commands a quick reply may send (see the file's header).
 COMMANDS = frozenset({"/affirm", "/deny", "/request_human", "/check_status", "/report_issue", "/ask_documents",

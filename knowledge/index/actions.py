@@ -55,6 +55,8 @@ ACTION_CUES: dict[str, tuple[str, ...]] = {
     "đình chỉ": ("đình chỉ", "dừng", "ngừng"),
     "khôi phục": ("khôi phục", "lấy lại", "trở lại", "xin lại"),
     "trả lại": ("trả lại", "nộp lại", "không dùng"),
+    # "Ủy quyền lĩnh thay các chế độ bảo hiểm xã hội, trợ cấp thất nghiệp" is not how to get the benefit.
+    "ủy quyền": ("ủy quyền", "nhờ", "lĩnh thay", "lãnh thay", "nhận thay", "thay cho", "người khác", "người nhà"),
 }
 
 

@@ -31,6 +31,7 @@ FEATURES = (
     "alias_matched",
     "name_vocabulary_coverage",
     "name_coverage",
+    "top_unasked",
 )
 
 

@@ -296,8 +296,16 @@ class KnowledgeIndex:
             "dense_cosine": dense.get(top, 0.0),
             "content_terms": float(np.log1p(len(content))),
             "alias_matched": float(bool(query.aliases)),
+            # The first does what the question never asked for ("Ủy quyền lĩnh thay… trợ cấp thất nghiệp"
+            # for "xin trợ cấp thất nghiệp"): often the procedure asked for is not in the knowledge base.
+            "top_unasked": (float(bool(top_features["unasked_actions"] or top_features["unasked_applicant"]))
+                            if top_features is not None else self._unasked(top, query)),
         }
         return Ranking(query, order, fused, features, any_match=True, candidates=candidates)
+
+    def _unasked(self, doc: int, query: Query) -> float:
+        name, asked = self.docs[doc]["name"], Asked(query.text, query.normalized)
+        return float(unasked_actions(name, asked) or unasked_applicant(name, asked))
 
     def candidate_features(self, candidates: Candidates) -> list[dict[str, float]]:
         """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order.

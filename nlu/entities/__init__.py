@@ -5,6 +5,8 @@
                                        aloud), dates, the training data's regexes
 :class:`LocationGazetteer`             Huế wards/communes (current and pre-2025),
                                        streets, landmarks; with or without diacritics
+:class:`Reorganisation`                which current ward or commune each former
+                                       ward, commune or district became (2025)
 :class:`CRFEntityExtractor`            spans learnt from the annotated examples
 :class:`SynonymMapper`                 span -> canonical value ("cccd" -> "căn cước")
 :func:`merge_entities`                 one non-overlapping answer from all of them
@@ -20,6 +22,7 @@ from nlu.entities.base import BUILTIN_ENTITIES, STRUCTURED, Entity, merge_entiti
 from nlu.entities.crf import CRFEntityExtractor, bio_tags, syllable_features
 from nlu.entities.gazetteer import LocationGazetteer, PhraseIndex
 from nlu.entities.regex import RegexEntityExtractor, canonical_application_code, canonical_phone
+from nlu.entities.reorganisation import FormerUnit, Reorganisation
 from nlu.entities.synonyms import SynonymMapper
 from nlu.entities.tokens import Prepared, Syllable, prepare
 
@@ -27,10 +30,12 @@ __all__ = [
     "BUILTIN_ENTITIES",
     "CRFEntityExtractor",
     "Entity",
+    "FormerUnit",
     "LocationGazetteer",
     "PhraseIndex",
     "Prepared",
     "RegexEntityExtractor",
+    "Reorganisation",
     "STRUCTURED",
     "Syllable",
     "SynonymMapper",

@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from nlu.entities.base import Entity
+from nlu.entities.reorganisation import Reorganisation
 from nlu.entities.tokens import Prepared, Syllable, prepare
 from nlu.text import normalize, strip_diacritics
 
@@ -97,6 +98,9 @@ class PhraseIndex:
     def __contains__(self, key: Sequence[str]) -> bool:
         return tuple(key) in self._items
 
+    def get(self, key: Sequence[str]) -> list:
+        return list(self._items.get(tuple(key), []))
+
 
 def _split_division(name: str) -> tuple[str | None, str]:
     lowered = normalize(name)
@@ -118,6 +122,11 @@ def _official_places() -> tuple[tuple[str, str, str], ...]:
             name = ward.name[len(division) + 1 :] if normalize(ward.name).startswith(division + " ") else ward.name
             out.append((f"{division} {name}", division, name))
     return tuple(out)
+
+
+def current_units() -> tuple[str, ...]:
+    """The current wards and communes of Huế as values ("phường Thuận Hóa")."""
+    return tuple(value for value, _, _ in _official_places())
 
 
 class LocationGazetteer:
@@ -156,9 +165,14 @@ class LocationGazetteer:
             canonical = division + canonical[len(division) :]
         self.add(value or canonical, division, [name], rank=3)
 
+    def knows(self, division: str | None, name: str) -> bool:
+        """Whether a place called ``name`` with this division word is registered."""
+        return any(place.division == division for place in self.names.get(phrase_key(name)))
+
     @classmethod
     def default(cls, path: Path | str = DEFAULT_LOCATIONS_PATH) -> LocationGazetteer:
-        """Current units from ``vietnam-provinces`` plus ``nlu/data/locations.yaml``."""
+        """Current units from ``vietnam-provinces``, ``nlu/data/locations.yaml``, then the other former
+        wards and communes (:mod:`nlu.entities.reorganisation`), found only after their division word."""
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         not_bare = {phrase_key(name) for name in data.pop("current_not_bare", [])}
         gazetteer = cls()
@@ -178,6 +192,11 @@ class LocationGazetteer:
                 for written in (entry["name"], *entry.get("aliases", [])):
                     gazetteer.kind_words |= {normalize(word) for word in normalize(written, lower=False).split()
                                              if word.islower()}
+        # "xã Lộc Bình", "phường Phong Hiền": bare, many of these names are words or places elsewhere.
+        for unit in Reorganisation.default().units:
+            division, name = _split_division(unit.name)
+            if not gazetteer.knows(division, name):
+                gazetteer.add(unit.name, division, [name], bare=False, rank=2)
         return gazetteer
 
     def find(self, prepared: Prepared) -> list[Entity]:

@@ -1,0 +1,66 @@
+"""Former wards, communes and districts of Huế and the current units they became (nlu.entities.reorganisation)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlu.entities.gazetteer import LocationGazetteer, current_units
+from nlu.entities.reorganisation import FormerUnit, Reorganisation
+from nlu.entities.tokens import prepare
+
+
+@pytest.fixture(scope="module")
+def units() -> Reorganisation:
+    return Reorganisation.default()
+
+
+def test_every_current_unit_is_made_of_former_ones_and_nothing_else_is_current(units: Reorganisation) -> None:
+    register = set(current_units())
+    assert len(register) == 40
+    assert {unit.current for unit in units.units} == register  # the register's spelling ("Chân Mây – Lăng Cô")
+    assert len(units.units) == 133
+
+
+@pytest.mark.parametrize(("asked", "expected"), [
+    ("phường Phú Hội", [FormerUnit("phường Phú Hội", "quận Thuận Hóa", "phường Thuận Hóa")]),
+    ("Phường Tây Lộc", [FormerUnit("phường Tây Lộc", "quận Phú Xuân", "phường Phú Xuân")]),
+    ("xã Lộc Bình", [FormerUnit("xã Lộc Bình", "huyện Phú Lộc", "xã Phú Lộc")]),
+    # an older name the package keeps without marks: answered with the name asked
+    ("xã Phú Mậu", [FormerUnit("xã Phú Mậu", "quận Thuận Hóa", "phường Dương Nỗ", via="phường Dương Nỗ")]),
+    # no former ward was called Phú Xuân; the former commune was
+    ("phường Phú Xuân", []),
+    ("Phú Xuân", [FormerUnit("xã Phú Xuân", "huyện Phú Vang", "xã Phú Hồ")]),
+    ("phường Hoàn Kiếm", []),
+])
+def test_a_former_unit_is_found_by_its_name(units: Reorganisation, asked: str, expected: list[FormerUnit]) -> None:
+    assert units.named(asked) == expected
+
+
+def test_a_name_two_former_units_shared_finds_both(units: Reorganisation) -> None:
+    found = {(unit.name, unit.current) for unit in units.named("Hương Phong")}
+    assert found == {("xã Hương Phong", "xã A Lưới 4"), ("phường Hương Phong", "phường Hóa Châu")}
+
+
+def test_districts_and_current_units_list_their_members(units: Reorganisation) -> None:
+    phu_vang = units.of_district("huyện Phú Vang")
+    assert {unit.current for unit in phu_vang} == {"xã Phú Vang", "xã Phú Vinh", "xã Phú Hồ", "phường Thuận An",
+                                                   "phường Mỹ Thượng"}
+    assert units.of_district("Phú Vang") == phu_vang and units.of_district("quận Phú Vang") == []
+    thuan_hoa = {unit.name for unit in units.merged_into("phường Thuận Hóa")}
+    assert thuan_hoa == {"phường Phú Hội", "phường Phú Nhuận", "phường Phước Vĩnh", "phường Phường Đúc",
+                         "phường Trường An", "phường Vĩnh Ninh"}
+    assert units.merged_into("xã Chân Mây - Lăng Cô") == units.merged_into("Chân Mây – Lăng Cô") != []
+
+
+def test_the_gazetteer_knows_every_former_unit_after_its_division_word_only() -> None:
+    gazetteer = LocationGazetteer.default()
+
+    def values(text: str) -> list[str]:
+        return [entity.value for entity in gazetteer.find(prepare(text))]
+
+    assert values("xã lộc bình cũ giờ thuộc xã nào") == ["xã Lộc Bình"]
+    assert values("xa loc binh") == ["xã Lộc Bình"]
+    assert values("lộc bình") == []  # bare, many former names are words or places elsewhere
+    assert values("phường đúc cũ") == ["phường Phường Đúc"]
+    assert values("phú xuân") == ["phường Phú Xuân"]  # the current ward, unless a division word says otherwise
+    assert values("xã phú xuân") == ["xã Phú Xuân"]
