@@ -2,16 +2,34 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from nlu.entities.gazetteer import LocationGazetteer, current_units
-from nlu.entities.reorganisation import FormerUnit, Reorganisation
+from nlu.entities.reorganisation import DEFAULT_TABLE, FormerUnit, Reorganisation
 from nlu.entities.tokens import prepare
 
 
 @pytest.fixture(scope="module")
 def units() -> Reorganisation:
     return Reorganisation.default()
+
+
+def test_the_shipped_table_is_what_the_package_says(tmp_path: Path) -> None:
+    pytest.importorskip("vietnamadminunits")  # a test dependency: `pip install -e ".[test]"`
+    Reorganisation.from_package().write(tmp_path / "table.tsv")
+    assert (tmp_path / "table.tsv").read_text(encoding="utf-8") == DEFAULT_TABLE.read_text(encoding="utf-8")
+
+
+def test_serving_never_loads_the_package() -> None:
+    code = ("import sys; from nlu.entities.gazetteer import LocationGazetteer; LocationGazetteer.default(); "
+            "print('vietnamadminunits' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    assert loaded.stdout.strip() == "False"
 
 
 def test_every_current_unit_is_made_of_former_ones_and_nothing_else_is_current(units: Reorganisation) -> None:

@@ -8,11 +8,18 @@ they belong now ("phường Phú Hội cũ nay thuộc phường Thuận Hóa").
 The mapping comes from the ``vietnamadminunits`` package (MIT), which ships the
 units of January 2025 with the older names each absorbed (``wardAlias``: "xã Phú
 Mậu" went into phường Dương Nỗ that January) and converts an old address to the
-July 2025 units (:func:`vietnamadminunits.convert_address`). Each unit is
-converted once, as "ward, district, province" without a street: with a street
-the package may geocode over the network; without one it reads only its own
-data. Its table lists no unit of Huế split between several new ones: every old
-unit went whole into one current unit.
+July 2025 units (:func:`vietnamadminunits.convert_address`). Its table lists no
+unit of Huế split between several new ones: every old unit went whole into one
+current unit.
+
+Loaded, the package holds about 130 MB of tables for the whole country, in
+every process that imports it, for 160 rows of Huế. So :meth:`Reorganisation.from_package`
+reads them once and ``python -m training.reorganisation_table`` writes them to
+``nlu/data/reorganisation_2025.tsv``, which :meth:`Reorganisation.default`
+reads; a test checks that the file is what the installed package says (the
+package is a test dependency). Each unit is converted as "ward, district,
+province" without a street: with a street the package may geocode over the
+network; without one it reads only its own data.
 
 The older names are stored without marks ("xaphumau"), so they are looked up
 by the name a citizen used, and answered with that name.
@@ -26,17 +33,21 @@ by the name a citizen used, and answered with that name.
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from nlu.text import has_diacritics, normalize, strip_diacritics
 
 __all__ = ["FormerUnit", "Reorganisation"]
 
 HUE_PROVINCE_CODE = "46"
+DEFAULT_TABLE = Path(__file__).resolve().parent.parent / "data" / "reorganisation_2025.tsv"
+_COLUMNS = ("name", "district", "current", "older_names")
 #: Division words of wards, communes, townships and districts, longest first.
 DIVISIONS = ("thị trấn", "thị xã", "phường", "xã", "quận", "huyện")
 # How the package writes the division in front of an older name; "phong" is its typo for "phuong".
@@ -95,6 +106,7 @@ class Reorganisation:
     def __init__(self, units: Iterable[FormerUnit], older: Mapping[str, FormerUnit] | None = None) -> None:
         """``units``: the units of January 2025; ``older``: keys of older names ("xaphumau") -> the unit they joined."""
         self.units = tuple(units)
+        self._older: dict[str, FormerUnit] = {}
         self._by_key: dict[str, list[_Entry]] = {}
         for unit in self.units:
             division, rest = split_division(unit.name)
@@ -105,6 +117,7 @@ class Reorganisation:
             prefix = next((p for p in sorted(_ALIAS_DIVISIONS, key=len, reverse=True) if alias.startswith(p)), None)
             if prefix is None:
                 continue  # a bare older key ("phumau") is reachable from its prefixed form
+            self._older[alias] = unit
             entry = _Entry(None, _ALIAS_DIVISIONS[prefix], unit)
             for k in (alias, alias[len(prefix) :]):
                 if entry not in self._by_key.setdefault(k, []):
@@ -113,7 +126,22 @@ class Reorganisation:
     @classmethod
     @cache
     def default(cls) -> Reorganisation:
-        """Huế's units from ``vietnamadminunits`` (read once per process, about 0.2 s)."""
+        """Huế's units as shipped in ``nlu/data/reorganisation_2025.tsv`` (read once per process)."""
+        return cls.read(DEFAULT_TABLE)
+
+    @classmethod
+    def read(cls, path: Path) -> Reorganisation:
+        units, older = [], {}
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"):
+                unit = FormerUnit(row["name"], row["district"], row["current"])
+                units.append(unit)
+                older.update(dict.fromkeys(filter(None, row["older_names"].split(" ")), unit))
+        return cls(units, older)
+
+    @classmethod
+    def from_package(cls) -> Reorganisation:
+        """Huế's units from the installed ``vietnamadminunits`` (slow and large: see the module docstring)."""
         from vietnamadminunits import convert_address
         from vietnamadminunits.database import query
 
@@ -133,6 +161,17 @@ class Reorganisation:
             for alias in json.loads(row["wardAlias"] or "[]"):
                 older.setdefault(alias, unit)
         return cls(sorted(units, key=lambda u: (u.district, u.name)), older)
+
+    def write(self, path: Path) -> None:
+        """The table :meth:`read` reads: one former unit a line, with the older names it absorbed."""
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            handle.write("# Generated by `python -m training.reorganisation_table` from the vietnamadminunits package "
+                         "(MIT License, Copyright (c) 2025 Tran Ngoc Minh Hieu); do not edit.\n")
+            writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+            writer.writerow(_COLUMNS)
+            for unit in self.units:
+                names = sorted(k for k, u in self._older.items() if u == unit)
+                writer.writerow((unit.name, unit.district, unit.current, " ".join(names)))
 
     def named(self, name: str) -> list[FormerUnit]:
         """Former wards, communes and townships called ``name``; a division word, if given, must agree.
@@ -162,3 +201,4 @@ def _same_unit(listed: str, asked: str) -> bool:
     """Whether ``asked`` names unit ``listed``, with or without the division word."""
     division, rest = split_division(asked)
     return same_name(split_division(listed)[1], rest) and (not division or split_division(listed)[0] == division)
+
