@@ -3,7 +3,7 @@
     python -m training.reorganisation_table            # after upgrading the package
     python -m training.reorganisation_table OUT.tsv    # somewhere else, to compare
 
-The served code reads the file, not the package (130 MB of tables in every
+The served code reads the file, not the package (40 MB of tables in every
 process for 160 rows): see :mod:`nlu.entities.reorganisation`.
 """
 

@@ -12,7 +12,7 @@ July 2025 units (:func:`vietnamadminunits.convert_address`). Its table lists no
 unit of Huế split between several new ones: every old unit went whole into one
 current unit.
 
-Loaded, the package holds about 130 MB of tables for the whole country, in
+Loaded, the package holds about 40 MB of tables for the whole country, in
 every process that imports it, for 160 rows of Huế. So :meth:`Reorganisation.from_package`
 reads them once and ``python -m training.reorganisation_table`` writes them to
 ``nlu/data/reorganisation_2025.tsv``, which :meth:`Reorganisation.default`
