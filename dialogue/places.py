@@ -32,6 +32,8 @@ def _names(units: list[FormerUnit]) -> str:
 
 
 class PlaceFlow:
+    """Answers ``ask_admin_unit`` and notes former units in procedure answers (see the module docstring)."""
+
     def __init__(self, units: Reorganisation | None = None) -> None:
         self.units = units or Reorganisation.default()
 
@@ -59,7 +61,7 @@ class PlaceFlow:
         asked = value if split_division(said)[0] else split_division(value)[1]
         current = self.units.merged_into(value) if split_division(value)[0] in ("phường", "xã") else []
         if current and not former:
-            return [self.made_of(value, current)]
+            return [self.made_of(current)]
         parts = []
         if split_division(asked)[0] in ("", *_DISTRICT_DIVISIONS):
             district = self.units.of_district(asked)
@@ -67,7 +69,7 @@ class PlaceFlow:
                 parts.append(self.district(district[0].district, district))
         parts.extend(self.former(unit) for unit in self.units.named(asked))
         if not parts and current:
-            parts.append(self.made_of(value, current))
+            parts.append(self.made_of(current))
         return parts
 
     def notes(self, ctx: Context) -> list[Say]:
@@ -85,8 +87,10 @@ class PlaceFlow:
                                            "current": unit.current})
         return Say("unit_former", {"name": unit.name, "district": unit.district, "current": unit.current})
 
-    def made_of(self, current: str, units: list[FormerUnit]) -> Say:
-        return Say("unit_current", {"current": units[0].current if units else current, "former": _names(units)})
+    @staticmethod
+    def made_of(units: list[FormerUnit]) -> Say:
+        """What one current unit (``units``: its former units, at least one) is made of."""
+        return Say("unit_current", {"current": units[0].current, "former": _names(units)})
 
     def district(self, name: str, units: list[FormerUnit]) -> Say:
         by_current = sorted(units, key=lambda u: u.current)

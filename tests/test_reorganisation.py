@@ -1,4 +1,5 @@
-"""Former wards, communes and districts of Huế and the current units they became (nlu.entities.reorganisation)."""
+"""Former wards, communes and districts of Huế, the current units they became (nlu.entities.reorganisation),
+and how the assistant describes them (dialogue.places)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue.places import PlaceFlow
 from nlu.entities.gazetteer import LocationGazetteer, current_units
 from nlu.entities.reorganisation import DEFAULT_TABLE, FormerUnit, Reorganisation
 from nlu.entities.tokens import prepare
@@ -82,3 +84,15 @@ def test_the_gazetteer_knows_every_former_unit_after_its_division_word_only() ->
     assert values("phường đúc cũ") == ["phường Phường Đúc"]
     assert values("phú xuân") == ["phường Phú Xuân"]  # the current ward, unless a division word says otherwise
     assert values("xã phú xuân") == ["xã Phú Xuân"]
+
+
+@pytest.mark.parametrize(("value", "said", "former", "templates"), [
+    ("phường Phú Xuân", "phú xuân", False, ["unit_current"]),  # the current ward
+    ("phường Phú Xuân", "phu xuan", True, ["unit_district", "unit_former"]),  # "cũ": quận Phú Xuân, xã Phú Xuân
+    ("phường Thuận Hóa", "phuong thuan hoa", True, ["unit_current"]),  # no former ward Thuận Hóa (Thuận Hòa was one)
+    ("phường An Cựu", "phường an cựu", True, ["unit_former"]),  # the former ward, now part of the current one
+    ("huyện Phú Vang", "huyện phú vang", False, ["unit_district"]),
+    ("đường Lê Lợi", "đường lê lợi", False, []),
+])
+def test_a_place_is_described_as_it_was_meant(value: str, said: str, former: bool, templates: list[str]) -> None:
+    assert [say.template for say in PlaceFlow().describe(value, said, former=former)] == templates
