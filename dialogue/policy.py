@@ -172,6 +172,8 @@ class Policy:
             outcome = self.procedures.ask(ctx, facet)
             if outcome is not None:
                 return outcome
+        if ctx.entities("procedure"):  # "xin cấp giấy phép bán rượu": understood, but not in the knowledge base
+            return Outcome("no_answer", [Say("no_answer")], failed=True)
         return self.not_understood()
 
     # -- people ----------------------------------------------------------------------------------------------
