@@ -58,13 +58,16 @@ class PlaceFlow:
         former urban district or the former commune of huyện Phú Vang, while the
         gazetteer reads it as the current ward.
         """
-        asked = value if split_division(said)[0] else split_division(value)[1]
+        said_division, name = split_division(said)[0], split_division(value)[1]
+        asked = value if said_division else name
         current = self.units.merged_into(value) if split_division(value)[0] in ("phường", "xã") else []
         if current and not former:
             return [self.made_of(current)]
         parts = []
-        if split_division(asked)[0] in ("", *_DISTRICT_DIVISIONS):
-            district = self.units.of_district(asked)
+        # "huyện Hương Trà" was "thị xã Hương Trà": a district word said finds the district by its name,
+        # whatever unit of that name the gazetteer read.
+        if said_division in ("", *_DISTRICT_DIVISIONS):
+            district = self.units.of_district(name)
             if district:
                 parts.append(self.district(district[0].district, district))
         parts.extend(self.former(unit) for unit in self.units.named(asked))

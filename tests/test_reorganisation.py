@@ -92,6 +92,7 @@ def test_the_gazetteer_knows_every_former_unit_after_its_division_word_only() ->
     ("phường Thuận Hóa", "phuong thuan hoa", True, ["unit_current"]),  # no former ward Thuận Hóa (Thuận Hòa was one)
     ("phường An Cựu", "phường an cựu", True, ["unit_former"]),  # the former ward, now part of the current one
     ("huyện Phú Vang", "huyện phú vang", False, ["unit_district"]),
+    ("phường Hương Trà", "huyện hương trà", True, ["unit_district"]),  # it was thị xã Hương Trà
     ("đường Lê Lợi", "đường lê lợi", False, []),
 ])
 def test_a_place_is_described_as_it_was_meant(value: str, said: str, former: bool, templates: list[str]) -> None:
