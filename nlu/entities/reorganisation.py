@@ -36,9 +36,9 @@ from __future__ import annotations
 import csv
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from nlu.text import has_diacritics, normalize, strip_diacritics
@@ -190,15 +190,32 @@ class Reorganisation:
 
     def of_district(self, district: str) -> list[FormerUnit]:
         """The former wards and communes of a former district, town or urban district ("huyện Phú Vang")."""
-        return [u for u in self.units if _same_unit(u.district, district)]
+        names = _unit_named(district)
+        return [u for u in self.units if names(u.district)]
 
     def merged_into(self, current: str) -> list[FormerUnit]:
         """The former units (of January 2025) that make up current unit ``current`` ("phường Thuận Hóa")."""
-        return [u for u in self.units if _same_unit(u.current, current)]
+        names = _unit_named(current)
+        return [u for u in self.units if names(u.current)]
 
 
-def _same_unit(listed: str, asked: str) -> bool:
-    """Whether ``asked`` names unit ``listed``, with or without the division word."""
-    division, rest = split_division(asked)
-    return same_name(split_division(listed)[1], rest) and (not division or split_division(listed)[0] == division)
+@lru_cache(maxsize=512)
+def _forms(name: str) -> tuple[str, str, str]:
+    """(division, the rest with marks and no punctuation, the rest as a key) of a unit's name, read once:
+    a look-up compares them for all 133 units, on every turn that names a place."""
+    division, rest = split_division(name)
+    return division, re.sub(r"\W", "", normalize(rest)), key(rest)
+
+
+def _unit_named(asked: str) -> Callable[[str], bool]:
+    """Whether a listed unit's name is ``asked``, with or without the division word (see :func:`same_name`)."""
+    division, marked, plain = _forms(asked)
+    by_marks = has_diacritics(split_division(asked)[1])
+
+    def named(listed: str) -> bool:
+        listed_division, listed_marked, listed_plain = _forms(listed)
+        same = listed_marked == marked if by_marks else listed_plain == plain
+        return same and (not division or listed_division == division)
+
+    return named
 
