@@ -75,6 +75,18 @@ class PlaceFlow:
             parts.append(self.made_of(current))
         return parts
 
+    def ward_of(self, ctx: Context) -> str | None:
+        """The current ward or commune a message places the citizen in: one it names ("tôi ở phường Vỹ
+        Dạ"), or the one a former unit it names went into ("xã Phú Mậu cũ" -> "phường Dương Nỗ"). None for
+        a street, a landmark, a former district, or a name two former units with different successors shared."""
+        for place in ctx.entities("location"):
+            if self.units.merged_into(place.value):
+                return place.value
+            successors = {unit.current for unit in self.units.named(place.value)}
+            if len(successors) == 1:
+                return successors.pop()
+        return None
+
     def notes(self, ctx: Context) -> list[Say]:
         """Where the former units a message names belong now (nothing for current units)."""
         notes = []

@@ -10,7 +10,11 @@ Order matters, and is the same on every channel:
    reply when the reply answers it; a reply that asks something else is handled afresh;
 5. otherwise the intent decides: a person, a status look-up, a field report, a procedure
    question (:mod:`dialogue.procedures`), where a former ward or district belongs now
-   (:mod:`dialogue.places`), or a short polite reply.
+   (:mod:`dialogue.places`), a statement of the citizen's situation (``inform``: see
+   :meth:`Policy.inform`), or a short polite reply.
+
+The ward or commune a citizen says they live in is kept for the conversation (a field report's
+place is not theirs): answers about where to submit then name its People's Committee.
 
 Two turns in a row that the assistant did not understand end with an offer of a person
 (``HUEAI_HANDOFF_AFTER_FAILURES``).
@@ -32,7 +36,9 @@ from knowledge.answers import Facet
 SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge")
 #: Intents (and commands) that are never an answer to a pending "which procedure?" question.
 ELSEWHERE = frozenset({"greet", "goodbye", "thank", "bot_challenge", "request_human", "check_status",
-                       "report_issue", "emergency", "ask_admin_unit"})
+                       "report_issue", "emergency", "ask_admin_unit", "inform"})
+#: Intents whose place is not where the citizen lives: a field report's, an emergency's.
+_ELSEWHERE_PLACES = frozenset({"report_issue", "emergency"})
 
 
 class Policy:
@@ -51,6 +57,8 @@ class Policy:
             return self.emergency(ctx, effects)
         if ctx.handoff_state == "active":
             return Outcome("to_operator", [], handoff=True)
+        if ctx.intent not in _ELSEWHERE_PLACES and ctx.tracker.report is None:
+            ctx.tracker.ward = self.places.ward_of(ctx) or ctx.tracker.ward
         outcome = self.pending(ctx, effects) if ctx.tracker.pending is not None else None
         if outcome is None:
             outcome = self.route(ctx, effects)
@@ -142,6 +150,8 @@ class Policy:
             return self.reports.start(ctx)
         if intent == "ask_admin_unit":
             return self.places.answer(ctx)
+        if intent == "inform":
+            return self.inform(ctx)
         if intent in FACETS:
             asked = FACETS[intent]
             # "ask_procedure" on a follow-up without facet words keeps the topic's facet.
@@ -175,6 +185,31 @@ class Policy:
         if ctx.entities("procedure"):  # "xin cấp giấy phép bán rượu": understood, but not in the knowledge base
             return Outcome("no_answer", [Say("no_answer")], failed=True)
         return self.not_understood()
+
+    def inform(self, ctx: Context) -> Outcome:
+        """A statement of the citizen's situation, with no question in it.
+
+        A foreign spouse or nationality is a qualifier of the topic ("vợ tôi là người Nhật" after a birth
+        registration: the one with a foreign element); a ward said while the topic's place was asked gets
+        the place answer again, now naming that ward's office; otherwise the assistant notes it and asks
+        what the citizen needs (a former ward also gets where it belongs now).
+        """
+        if ctx.handoff_state == "waiting":  # "tôi vẫn đang chờ": for the operator, who has the transcript
+            return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+        topic = ctx.tracker.topic
+        notes = self.places.notes(ctx)
+        said_ward = ctx.tracker.ward if self.places.ward_of(ctx) else None
+        if topic is not None and ctx.qualifiers.foreign is not None:
+            return self.procedures.follow_up(ctx, topic, None)
+        if topic is not None and said_ward and topic.facet is Facet.place:
+            outcome = self.procedures.answer(ctx, topic.code, Facet.place, siblings=topic.siblings,
+                                             question=topic.question)
+            outcome.parts.extend(notes)
+            return outcome
+        # One acknowledgement: where a former ward went (it names the current one), the ward noted, or a "yes".
+        parts = notes or [Say("inform_ward", {"ward": said_ward}) if said_ward else Say("inform_ack")]
+        parts.append(Say("inform_topic", {"name": topic.name}) if topic is not None else Say("inform_idle"))
+        return Outcome("inform_noted", parts)
 
     # -- people ----------------------------------------------------------------------------------------------
     def emergency(self, ctx: Context, effects: Effects) -> Outcome:

@@ -45,6 +45,7 @@ TEMPLATES: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields
     "unit_former": ("name", "district", "current"), "unit_former_via": ("name", "via", "district", "current"),
     "unit_district": ("district", "groups"), "unit_group": ("current", "former"),
     "unit_current": ("current", "former"), "unit_which": (), "unit_unknown": ("name",),
+    "inform_ward": ("ward",), "inform_ack": (), "inform_topic": ("name",), "inform_idle": (),
 }.items()}
 #: Payload commands a quick reply may send (see the file's header).
 COMMANDS = frozenset({"/affirm", "/deny", "/request_human", "/check_status", "/report_issue", "/ask_documents",

@@ -102,7 +102,13 @@ def lowered(text: str) -> str:
     return expand_abbreviations(normalize(text)).lower()
 
 
-_FOREIGN = Pattern(r"nước ngoài|ngoại quốc|việt kiều|quốc tịch khác|người tây|ngoại kiều")
+# A nationality said of a person ("vợ tôi là người Nhật", "chồng em quốc tịch Pháp") is a foreign
+# element too; the countries are those most of Huế's foreign marriages and workers come from ("người
+# Anh", "người Thái" and "người Ý" are left out: an elder brother, an ethnic group, a word for "idea").
+_NATIONALITIES = (r"nhật|nhật bản|hàn|hàn quốc|mỹ|trung quốc|đài loan|úc|pháp|đức|nga|lào|campuchia|"
+                  r"thái lan|singapore|canada|hà lan|philippines|indonesia|malaysia|ấn độ|séc|ba lan")
+_FOREIGN = Pattern(r"nước ngoài|ngoại quốc|việt kiều|quốc tịch khác|người tây|ngoại kiều|"
+                   rf"\b(?:người|ng|quốc tịch) (?:{_NATIONALITIES})\b")
 _NOT_FOREIGN = Pattern(r"không (?:có )?(?:yếu tố )?nước ngoài|trong nước|người việt nam|bình thường|"
                        r"không phải (?:người )?nước ngoài")
 _LEVELS = (

@@ -68,6 +68,8 @@ def test_default_file_loads_with_many_entries(table: AliasTable) -> None:
         ("đóng thuế", "nộp thuế"),
         ("mã số thuế", "mã số thuế"),
         ("khai hải quan", "hải quan"),
+        ("mở công ty tnhh 2 thành viên", "công ty TNHH hai thành viên trở lên"),
+        ("công ty 1 thành viên", "công ty TNHH một thành viên"),
     ],
 )
 def test_required_mappings(table: AliasTable, query: str, official: str) -> None:

@@ -78,6 +78,11 @@ def test_follow_ups_have_no_words_of_their_own() -> None:
 def test_qualifiers_levels_and_facets() -> None:
     assert qualifiers("thế còn cho người nước ngoài?").foreign is True
     assert qualifiers("không có yếu tố nước ngoài").foreign is False
+    # A nationality is a foreign element; an elder brother ("người anh") and an ethnic group are not.
+    assert qualifiers("vợ tôi là người Nhật").foreign is True
+    assert qualifiers("vk e là ng hàn quốc").foreign is True and qualifiers("vo toi la nguoi nhat").foreign is True
+    assert qualifiers("chồng em mang quốc tịch Pháp").foreign is True
+    assert qualifiers("người anh trai tôi").foreign is None and qualifiers("người Thái ở Sơn La").foreign is None
     assert qualifiers("cấp tỉnh thì sao").level == "tinh"
     assert qualifiers("làm sổ đỏ").level is None  # "sổ" is not "sở"
     assert qualifiers("ở xã hay ở tỉnh?").level is None and levels_asked("ở xã hay ở tỉnh?") == ["xa", "tinh"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,6 +14,7 @@ from dialogue.places import PlaceFlow
 from nlu.entities.gazetteer import LocationGazetteer, current_units
 from nlu.entities.reorganisation import DEFAULT_TABLE, FormerUnit, Reorganisation
 from nlu.entities.tokens import prepare
+from nlu.results import ParsedEntity
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +99,18 @@ def test_the_gazetteer_knows_every_former_unit_after_its_division_word_only() ->
 ])
 def test_a_place_is_described_as_it_was_meant(value: str, said: str, former: bool, templates: list[str]) -> None:
     assert [say.template for say in PlaceFlow().describe(value, said, former=former)] == templates
+
+
+@pytest.mark.parametrize(("said", "ward"), [
+    ("tôi ở phường Vỹ Dạ", "phường Vỹ Dạ"),  # a current ward
+    ("nhà em ở phường Phú Hội cũ", "phường Thuận Hóa"),  # a former one: the ward it went into
+    ("tui ở xã phú mậu", "phường Dương Nỗ"),  # merged before 2025, then into the current one
+    ("tôi ở huyện Phú Vang", None),  # a former district spans several current units
+    ("nhà tôi trên đường Lê Lợi", None),  # a street names no ward
+])
+def test_the_citizens_ward_is_read_from_the_places_they_name(said: str, ward: str | None) -> None:
+    gazetteer = LocationGazetteer.default()
+    entities = [ParsedEntity(entity="location", value=p.value, start=p.start, end=p.end, confidence=1.0, extractor="gazetteer")
+                for p in gazetteer.find(prepare(said))]
+    ctx = SimpleNamespace(entities=lambda name: entities if name == "location" else [])
+    assert PlaceFlow().ward_of(ctx) == ward  # type: ignore[arg-type]
