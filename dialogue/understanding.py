@@ -299,8 +299,11 @@ def residual(text: str, spans: Iterable[tuple[int, int]] = (), *, restored: bool
 
 
 # -- the facet a message asks about, read from its words --------------------------------------
+# "tiền" asks what it costs, unless it is part of what the procedure is about: a criminal record
+# ("giấy không tiền án tiền sự"), a survivor's allowance, land-use fees, rent, compensation.
+_MONEY = r"tiền(?! án| sự| tuất| sử dụng| thuê| điện| nước| lương| hỗ trợ| bồi thường| phạt| trợ cấp)"
 _FACET_WORDS = (
-    (Facet.fee, Pattern(r"\b(?:lệ phí|phí|bao nhiêu tiền|mất tiền|tốn tiền|hết bao nhiêu|chi phí|tiền)\b")),
+    (Facet.fee, Pattern(rf"\b(?:lệ phí|phí|bao nhiêu tiền|mất tiền|tốn tiền|hết bao nhiêu|chi phí|{_MONEY})\b")),
     (Facet.duration, Pattern(r"\b(?:bao lâu|mấy ngày|thời gian|bao nhiêu ngày|khi nào có|lâu không|mất lâu|"
                              r"mấy bữa)\b")),
     (Facet.online, Pattern(r"\b(?:online|onl|trực tuyến|qua mạng|trên mạng|vneid)\b")),
@@ -326,7 +329,7 @@ _FACET_PHRASES = [
     r"(?:hồ sơ|giấy tờ|giấy má|thủ tục|hs)(?: gồm)?(?: những)? (?:gì|chi|j|nào|ra sao)",
     r"(?:cần|phải) (?:chuẩn bị |mang theo |mang )?(?:những )?(?:gì|chi|j)",
     r"thành phần hồ sơ(?: gồm(?: những)?(?: gì)?)?",
-    r"(?:có )?(?:mất |tốn |đóng |nộp )?(?:lệ phí|phí|tiền)(?: gì| chi| j)?(?: là)?(?: bao nhiêu| bn| mấy| nhiêu)?"
+    rf"(?:có )?(?:mất |tốn |đóng |nộp )?(?:lệ phí|phí|{_MONEY})(?: gì| chi| j)?(?: là)?(?: bao nhiêu| bn| mấy| nhiêu)?"
     r"(?: tiền)?(?: không| ko| k)?",
     r"(?:hết|tốn|mất) (?:bao nhiêu|bn|mấy|nhiêu)(?: tiền)?",
     r"(?:là )?(?:bao nhiêu|bn) tiền|là bao nhiêu",

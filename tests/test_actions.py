@@ -55,3 +55,9 @@ def test_a_procedure_for_organisations_needs_a_sign_of_one() -> None:
     # Organisations and people alike: no applicant to ask for.
     assert not for_organisations("Thủ tục cấp giấy phép cho tổ chức, cá nhân khai thác nước dưới đất")
     assert not unasked_applicant("Đăng ký thường trú", Asked("đăng ký thường trú cho con"))
+    # Asked for by an agency: the citizens it names are whom the record is about.
+    requested = ("Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng (đối tượng là công dân Việt "
+                 "Nam, người nước ngoài đang cư trú tại Việt Nam)")
+    assert unasked_applicant(requested, Asked("làm lý lịch tư pháp online được không"))
+    assert not unasked_applicant("Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại "
+                                 "Việt Nam", Asked("làm lý lịch tư pháp online được không"))

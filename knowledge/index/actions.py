@@ -133,10 +133,18 @@ ORGANISATION_CUES: tuple[str, ...] = (
 _ORGANISATION_CUES = _Cues(ORGANISATION_CUES)
 
 
+# A record an agency asks for ("Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng
+# (đối tượng là công dân Việt Nam…)"): the people named are whom it is about, not who applies.
+_AGENCY_REQUESTS = tuple(_words(phrase) for phrase in ("theo yêu cầu của cơ quan",))
+
+
 @lru_cache(maxsize=4096)
 def for_organisations(name: str) -> bool:
-    """Whether procedure ``name`` is for organisations and names no person as its applicant."""
+    """Whether procedure ``name`` is for organisations: it names one as its applicant and no person, or an
+    agency asks for it."""
     words = _words(name)
+    if any(p in words for p in _AGENCY_REQUESTS):
+        return True
     return any(p in words for p in _ORGANISATION_NAMES) and not any(p in words for p in _PEOPLE_NAMES)
 
 
