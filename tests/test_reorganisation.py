@@ -110,7 +110,7 @@ def test_a_place_is_described_as_it_was_meant(value: str, said: str, former: boo
 ])
 def test_the_citizens_ward_is_read_from_the_places_they_name(said: str, ward: str | None) -> None:
     gazetteer = LocationGazetteer.default()
-    entities = [ParsedEntity(entity="location", value=p.value, start=p.start, end=p.end, confidence=1.0, extractor="gazetteer")
-                for p in gazetteer.find(prepare(said))]
+    entities = [ParsedEntity(entity="location", value=p.value, start=p.start, end=p.end, confidence=1.0,
+                             extractor="gazetteer") for p in gazetteer.find(prepare(said))]
     ctx = SimpleNamespace(entities=lambda name: entities if name == "location" else [])
     assert PlaceFlow().ward_of(ctx) == ward  # type: ignore[arg-type]

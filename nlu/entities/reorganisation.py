@@ -75,12 +75,17 @@ def key(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", strip_diacritics(normalize(text)))
 
 
+@lru_cache(maxsize=1024)
+def _name_forms(name: str) -> tuple[str, str]:
+    """A name as :func:`same_name` compares it: with its marks and no punctuation, and as a :func:`key`."""
+    return re.sub(r"\W", "", normalize(name)), key(name)
+
+
 def same_name(listed: str, asked: str) -> bool:
     """Whether ``asked`` is the name ``listed``: by its marks when it has any ("Thuận Hóa" is not
     "Thuận Hòa"), by its letters when typed without."""
-    if has_diacritics(asked):
-        return re.sub(r"\W", "", normalize(listed)) == re.sub(r"\W", "", normalize(asked))
-    return key(listed) == key(asked)
+    (listed_marked, listed_plain), (marked, plain) = _name_forms(listed), _name_forms(asked)
+    return listed_marked == marked if has_diacritics(asked) else listed_plain == plain
 
 
 @dataclass(frozen=True)
@@ -201,16 +206,16 @@ class Reorganisation:
 
 @lru_cache(maxsize=512)
 def _forms(name: str) -> tuple[str, str, str]:
-    """(division, the rest with marks and no punctuation, the rest as a key) of a unit's name, read once:
-    a look-up compares them for all 133 units, on every turn that names a place."""
+    """(division, then the rest as :func:`_name_forms` gives it) of a unit's name, read once: a look-up
+    compares them for all 133 units, on every turn that names a place."""
     division, rest = split_division(name)
-    return division, re.sub(r"\W", "", normalize(rest)), key(rest)
+    return division, *_name_forms(rest)
 
 
 def _unit_named(asked: str) -> Callable[[str], bool]:
     """Whether a listed unit's name is ``asked``, with or without the division word (see :func:`same_name`)."""
     division, marked, plain = _forms(asked)
-    by_marks = has_diacritics(split_division(asked)[1])
+    by_marks = has_diacritics(marked)
 
     def named(listed: str) -> bool:
         listed_division, listed_marked, listed_plain = _forms(listed)
