@@ -170,7 +170,7 @@ class Policy:
         if intent == "out_of_scope":
             if ctx.residual:
                 response = ctx.search(ctx.text)
-                if response.results:
+                if response.results or response.missing:
                     outcome = self.procedures.from_search(ctx, response, facet or Facet.overview)
                     if outcome is not None:
                         return outcome

@@ -191,6 +191,11 @@ class ProcedureFlow:
 
     # -- search results --------------------------------------------------------------------------------
     def from_search(self, ctx: Context, response: SearchResponse, facet: Facet) -> Outcome | None:
+        if response.missing:
+            # A topic the base is known to lack ("thi bằng lái"): say so and offer a person, rather than
+            # answer its nearest neighbour (a driving-test centre's licence).
+            ctx.tracker.pending = Pending(kind="offer_handoff", question=ctx.text)
+            return Outcome("kb_missing", [Say("kb_missing", {"topic": response.missing})])
         notes = response.notes
         if response.results:
             group = self.top_group(response)

@@ -26,6 +26,7 @@ from dialogue.speech import shorten, speakable, spell
 from dialogue.tracker import Option
 from dialogue.turns import QuickReply
 from knowledge.answers import PORTAL, Answer, Facet
+from knowledge.answers.place import LOCAL_OFFICES
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class Renderer:
         if channel == "voice":
             lines = [line for line in answer.brief(limits.brief_items).splitlines()[1:-1]
                      if not line.startswith("(còn ")]  # "(còn 4 ý nữa)" is for a screen
+            local = [point for point in answer.points if point.startswith(LOCAL_OFFICES)]
+            if answer.facet is Facet.place and local and local[0] not in lines:
+                lines.insert(0, local[0])  # the ward's office first; the record's quotes are long to hear
             return f"{answer.name}. " + " ".join(line.rstrip(".") + "." for line in lines)
         if full:
             body = answer.points

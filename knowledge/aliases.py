@@ -45,12 +45,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from knowledge.datafiles import read_entries
 from nlu.text import normalize, strip_diacritics
 
-__all__ = ["DEFAULT_ALIASES_PATH", "Alias", "AliasTable"]
+__all__ = ["DEFAULT_ALIASES_PATH", "Alias", "AliasTable", "PhraseIndex"]
 
 #: The alias file shipped with the package.
 DEFAULT_ALIASES_PATH = Path(__file__).with_name("data") / "aliases.yaml"
@@ -126,7 +126,7 @@ class _Match(NamedTuple):
     entry: int  # index into AliasTable.entries
 
 
-class _PhraseIndex:
+class PhraseIndex:
     """Whole-word phrase finder over normalised words.
 
     Phrases are stored under the tuple of their *unaccented* words, so a query
@@ -146,6 +146,12 @@ class _PhraseIndex:
         bare = tuple(strip_diacritics(w) for w in words)
         self._phrases.setdefault(bare, []).append((words, entry))
         self._longest_from[bare[0]] = max(self._longest_from.get(bare[0], 0), len(bare))
+
+    def search(self, text: str) -> list[_Match]:
+        """Maximal matches in ``text``, in text order (a longer match first where two start together)."""
+        words = _words(text)
+        matches = self.find(words, tuple(strip_diacritics(w) for w in words))
+        return sorted(matches, key=lambda m: (m.start, -m.end))
 
     def find(self, words: tuple[str, ...], bare: tuple[str, ...]) -> list[_Match]:
         """Maximal matches in a text given as its words and their unaccented forms."""
@@ -185,8 +191,8 @@ class AliasTable:
         """
         self._entries = tuple(entries)
         owners: dict[str, tuple[int, str]] = {}
-        self._query_index = _PhraseIndex()  # official and colloquial phrases
-        self._name_index = _PhraseIndex()  # official phrases only
+        self._query_index = PhraseIndex()  # official and colloquial phrases
+        self._name_index = PhraseIndex()  # official phrases only
         for number, alias in enumerate(self._entries):
             for phrase in (alias.official, *alias.colloquial):
                 key = _phrase_key(phrase)
@@ -210,22 +216,7 @@ class AliasTable:
         raises :class:`FileNotFoundError` as usual.
         """
         path = path or DEFAULT_ALIASES_PATH
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
-        if not isinstance(data, list) or not data:
-            raise ValueError(f"{path}: expected a non-empty YAML list of entries, got {type(data).__name__}")
-        entries = []
-        for number, item in enumerate(data, start=1):
-            try:
-                entries.append(Alias.model_validate(item))
-            except ValidationError as exc:
-                label = repr(item.get("official")) if isinstance(item, dict) else "not a mapping"
-                reasons = "; ".join(
-                    f"{'.'.join(map(str, err['loc'])) or 'entry'}: {err['msg']}" for err in exc.errors()
-                )
-                raise ValueError(f"{path}: entry {number} ({label}): {reasons}") from exc
+        entries = read_entries(path, Alias, label="official")
         try:
             return cls(entries)
         except ValueError as exc:
@@ -248,7 +239,7 @@ class AliasTable:
         >>> [a.official for a in AliasTable.load().official_for_query("lay vo can giay gi")]
         ['kết hôn']
         """
-        matches = self._find(self._query_index, text)
+        matches = self._query_index.search(text)
         return [self._entries[i] for i in dict.fromkeys(m.entry for m in matches)]
 
     def colloquial_for_name(self, name: str) -> list[str]:
@@ -258,12 +249,6 @@ class AliasTable:
         a question in everyday words finds the procedure. Forms are returned in
         entry order of first appearance, without duplicates.
         """
-        matches = self._find(self._name_index, name)
+        matches = self._name_index.search(name)
         entries = dict.fromkeys(m.entry for m in matches)
         return [form for i in entries for form in self._entries[i].colloquial]
-
-    @staticmethod
-    def _find(index: _PhraseIndex, text: str) -> list[_Match]:
-        words = _words(text)
-        matches = index.find(words, tuple(strip_diacritics(w) for w in words))
-        return sorted(matches, key=lambda m: (m.start, -m.end))

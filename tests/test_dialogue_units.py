@@ -197,6 +197,22 @@ def test_each_channel_gets_its_own_form_within_its_limits() -> None:
     assert "số một, Cấp lại thẻ căn cước" in renderer.render(choice, "voice")[0]
 
 
+def test_the_hotline_hears_the_wards_office_before_the_records_quotes() -> None:
+    quotes = ["Nơi nộp, nhận hồ sơ theo trình tự thực hiện:", "- “Người yêu cầu nộp hồ sơ tại Bộ phận Một cửa” " * 3,
+              "- “hoặc qua dịch vụ bưu chính”"]
+    local = "Tại Huế: Trung tâm Phục vụ hành chính công thành phố Huế; Ủy ban nhân dân phường Vỹ Dạ."
+    points = [*quotes, local]
+    answer = Answer(code="1.001193", name="Thủ tục đăng ký khai sinh", url=None, facet=Facet.place,
+                    text="\n".join(["Thủ tục đăng ký khai sinh (mã 1.001193)", *points]), found=True,
+                    title="Thủ tục đăng ký khai sinh (mã 1.001193)", points=points, source="Nguồn: x")
+    renderer = Renderer(Responses.load())
+    voice = renderer.render(Outcome("answer_place", [ShowAnswer(answer)]), "voice")[0]
+    web = renderer.render(Outcome("answer_place", [ShowAnswer(answer)]), "web")[0]
+    assert "Ủy ban nhân dân phường Vỹ Dạ" in voice
+    assert voice.index("Vỹ Dạ") < voice.index("Một cửa")
+    assert web.index("Một cửa") < web.index("Vỹ Dạ")  # a screen keeps the record's order
+
+
 def test_masking_keeps_receipt_codes_and_hides_numbers() -> None:
     assert mask_pii("sđt 0905.123.456, cccd 046090001234") == "sđt 09**.***.*56, cccd 04********34"
     assert mask_pii("số không chín một bốn một hai ba bốn năm sáu nhé") == "số *** nhé"

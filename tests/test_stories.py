@@ -27,7 +27,7 @@ FLOWS = {
     "status_give_up", "status_not_found", "report_ask_what", "report_ask_where", "report_ask_phone",
     "report_confirm", "report_created", "report_cancelled", "emergency", "handoff", "handoff_waiting",
     "handoff_cancelled", "offer_handoff", "handoff_declined", "greet", "thank", "goodbye", "bot_challenge",
-    "out_of_scope", "not_understood", "answer_admin_unit", "ask_admin_unit", "inform_noted",
+    "out_of_scope", "not_understood", "answer_admin_unit", "ask_admin_unit", "inform_noted", "kb_missing",
 }
 
 

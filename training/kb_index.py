@@ -36,6 +36,7 @@ from pathlib import Path
 
 from core.artifacts import new_version_dir, provenance, set_current
 from knowledge.aliases import DEFAULT_ALIASES_PATH, AliasTable
+from knowledge.gaps import DEFAULT_GAPS_PATH
 from knowledge.index.hybrid import DENSE_WEIGHT, INDEX_FORMAT, KnowledgeIndex
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer
@@ -50,7 +51,7 @@ from training.progress import Stages, quiet
 KIND = "kb-index"
 #: Bump when the recipe changes what it builds (steps, their inputs, the index's scoring code):
 #: set-up then rebuilds an index whose inputs did not change.
-RECIPE_VERSION = 6
+RECIPE_VERSION = 7
 STEPS = 5
 
 
@@ -160,6 +161,7 @@ def index_fingerprint(
           for p in sorted(procedures, key=lambda p: p.code)),
         json.dumps(list(calibration), ensure_ascii=False, sort_keys=True),
         aliases_path.read_text(encoding="utf-8"),
+        DEFAULT_GAPS_PATH.read_text(encoding="utf-8"),  # the confidence thresholds leave its topics out
         DEFAULT_ABBREVIATIONS_PATH.read_text(encoding="utf-8"),
         DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"),  # the places coverage counts as story
     ):

@@ -22,9 +22,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from knowledge.datafiles import read_yaml
 from nlu.text import normalize, strip_diacritics
 
 __all__ = ["DEFAULT_OFFICES_PATH", "Office", "Offices", "Ward"]
@@ -116,10 +116,7 @@ class Offices(BaseModel):
         :class:`FileNotFoundError` when it is missing.
         """
         path = path or DEFAULT_OFFICES_PATH
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML: {exc}") from exc
+        data = read_yaml(path)
         if not isinstance(data, dict):
             raise ValueError(f"{path}: expected a mapping with city, service_centre and wards")
         try:

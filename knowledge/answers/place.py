@@ -102,6 +102,11 @@ def _channel_places(p: Procedure) -> list[str]:
     return unique(out)
 
 
+#: Starts the line naming Huế's own offices (the citizen's ward's committee when known): what a caller
+#: needs first, so the hotline speaks it before the record's quotes (:mod:`dialogue.render`).
+LOCAL_OFFICES = "Tại Huế: "
+
+
 def local_offices(text: str, ward: str | None, offices: Offices) -> list[str]:
     """Huế's own offices for what the record names generically.
 
@@ -156,7 +161,7 @@ def render(p: Procedure, *, ward: str | None = None, offices: Offices | None = N
     text = "\n".join([*quotes, p.agency or "", p.address or "", *channel_places])
     local = local_offices(text, ward, offices or default_offices())
     if local:
-        lines.append("Tại Huế: " + "; ".join(local) + ".")
+        lines.append(LOCAL_OFFICES + "; ".join(local) + ".")
     if p.channels:
         lines.append("Hình thức nộp: " + ", ".join(dict.fromkeys(CHANNEL_LABELS[c.channel] for c in p.channels)) + ".")
     return lines, found

@@ -26,6 +26,8 @@ How a question is answered:
    that are not question words or story words) the best procedure's name and
    aliases cover. Below its threshold the response has no hits, so the
    assistant can say it does not know instead of answering the wrong procedure.
+   A question about a topic the base is known to lack (:mod:`knowledge.gaps`)
+   gets no hits either, and the response names the topic.
 5. Near ties: hits whose names differ only by level ("cấp tỉnh"/"cấp xã") or by
    "có yếu tố nước ngoài" are grouped, so the dialogue can ask which is meant.
 """
@@ -45,6 +47,7 @@ import numpy as np
 
 from knowledge.aliases import AliasTable
 from knowledge.eligibility import age_range, excludes
+from knowledge.gaps import GapTable
 from knowledge.index.actions import Asked, unasked_actions, unasked_applicant
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
@@ -162,6 +165,7 @@ class KnowledgeIndex:
         reranker: LogisticModel | None = None,
         restorer: NgramRestorer | None = None,
         meta: dict | None = None,
+        gaps: GapTable | None = None,
     ) -> None:
         self.lexical = lexical
         self.docs = docs  # code, name, level, key_text (name + aliases) per procedure
@@ -173,6 +177,7 @@ class KnowledgeIndex:
         self.reranker = reranker  # None: the fused order stands
         self.restorer = restorer
         self.meta = meta or {}
+        self.gaps = gaps or GapTable.load()
         self._base_names = [base_name(d["name"] or "") for d in docs]
         self._age_ranges = [age_range(d["name"] or "") for d in docs]
         self.coverage = CoverageScorer(
@@ -183,9 +188,9 @@ class KnowledgeIndex:
 
     def replace(self, **changes: Any) -> KnowledgeIndex:
         """A new index with some parts replaced (``reranker``, ``confidence``, ``dense``, ``dense_weight``,
-        ``field_weights``, ``aliases``, ``meta``), sharing the rest; this one is left as it is."""
+        ``field_weights``, ``aliases``, ``gaps``, ``meta``), sharing the rest; this one is left as it is."""
         unknown = set(changes) - {"reranker", "confidence", "dense", "dense_weight", "field_weights", "aliases",
-                                  "meta"}
+                                  "gaps", "meta"}
         if unknown:
             raise TypeError(f"cannot replace {', '.join(sorted(unknown))}")
         new = copy.copy(self)
@@ -242,24 +247,29 @@ class KnowledgeIndex:
         :meth:`ConfidenceModel.decide`). ``gate=False`` returns the best guesses
         as results even when the confidence is low (``confident`` then says whether
         they passed). ``channel`` ("voice" for the hotline's transcripts) picks that
-        channel's threshold when it has one. Raises :class:`InvalidQuery` for empty,
-        binary or over-long input.
+        channel's threshold when it has one. A question about a topic the base is known to
+        lack (:mod:`knowledge.gaps`) is never confident. Raises :class:`InvalidQuery` for
+        empty, binary or over-long input.
         """
         ranking = self.rank(text)
         query, order, fused = ranking.query, ranking.order[: max(k, 1) * 3], ranking.fused
+        gap = self.gaps.find(query.text)
+        missing = gap.topic if gap is not None else None
         if not ranking.any_match:
             return SearchResponse(query=query.text, results=[], confident=False, confidence=0.0, notes=query.notes,
-                                  reason="no procedure matches the question")
+                                  reason="no procedure matches the question", missing=missing)
         confidence = self.confidence.probability(ranking.features)
-        decision = self.confidence.decide(confidence, channel)
+        decision = self.confidence.decide(confidence, channel) if gap is None else "none"
         if gate and decision != "answer":
             suggestions = self._grouped_hits(order, fused)[:k] if decision == "suggest" else []
+            reason = (f"the knowledge base holds no procedure for {missing}" if missing
+                      else "no procedure matches the question well enough")
             return SearchResponse(query=query.text, results=[], confident=False, confidence=confidence,
-                                  notes=query.notes, reason="no procedure matches the question well enough",
-                                  features=ranking.features, suggestions=suggestions)
+                                  notes=query.notes, reason=reason, features=ranking.features,
+                                  suggestions=suggestions, missing=missing)
         return SearchResponse(query=query.text, results=self._grouped_hits(order, fused)[:k],
                               confident=decision == "answer", confidence=confidence, notes=query.notes,
-                              features=ranking.features)
+                              features=ranking.features, missing=missing)
 
     def rank(self, text: str | Query) -> Ranking:
         """Every procedure scored for ``text``, with the features the confidence model reads."""

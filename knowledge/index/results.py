@@ -21,7 +21,9 @@ class SearchResponse(BaseModel):
 
     ``results`` is empty unless the confidence model trusts the ranking; then
     ``reason`` says why, and ``suggestions`` may hold procedures worth offering
-    ("có phải anh/chị hỏi về ...?") rather than answering.
+    ("có phải anh/chị hỏi về ...?") rather than answering. A question about a
+    topic the base is known to lack gets no results and no suggestions, and
+    ``missing`` names the topic.
     """
 
     query: str
@@ -30,6 +32,8 @@ class SearchResponse(BaseModel):
     confidence: float
     notes: list[str] = Field(default_factory=list, description="facts from matched aliases")
     reason: str | None = Field(default=None, description="why there are no results")
+    missing: str | None = Field(default=None, description="a topic the question asks for that the knowledge base "
+                                                          "is known not to hold (knowledge/data/gaps.yaml)")
     suggestions: list[Hit] = Field(default_factory=list)
     # What the confidence was computed from: read by training and the benches, not part of the API.
     features: dict[str, float] = Field(default_factory=dict, exclude=True)

@@ -1,0 +1,91 @@
+"""Topics citizens ask about that the knowledge base does not hold.
+
+The knowledge base is the national portal's catalogue as the project holds it:
+1,479 procedures, without some that citizens of Huế ask about every day (the
+driving test, a restaurant's food-safety certificate, unemployment benefit, an
+employee's pension). Asked about one of those, retrieval still finds the
+nearest procedure, and it is often a confident neighbour: "Cấp giấy phép cho
+trung tâm sát hạch lái xe loại 3" for "thi bằng lái xe máy ở đâu". The ranking's
+features cannot tell such a neighbour from the right answer (see
+:mod:`training.kb_confidence`); an operator who knows the catalogue can.
+
+So an editable table (``knowledge/data/gaps.yaml``, documented in its header)
+names those topics and the words that ask for them. A question that asks for
+one gets no answer and a reason naming the topic, so the assistant can say what
+it does not have and offer a person instead of answering the neighbour::
+
+    >>> GapTable.load().find("e 17t mún thi bằng lái xe máy thì đk ở đâu").topic
+    'sát hạch, cấp giấy phép lái xe lần đầu'
+
+Matching is :class:`~knowledge.aliases.PhraseIndex`'s: whole words, either tone
+style, and phrases of two or more words also without marks. An entry matches
+when one of its ``asked`` phrases occurs, one of its ``with`` phrases too (when
+it has any), and none of its ``unless`` phrases, which name what the base does
+hold ("trung tâm sát hạch"). A test checks each topic against the catalogue:
+when a procedure for it is imported, its entry must go.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.aliases import PhraseIndex
+from knowledge.datafiles import read_entries
+
+__all__ = ["DEFAULT_GAPS_PATH", "Gap", "GapTable"]
+
+DEFAULT_GAPS_PATH = Path(__file__).with_name("data") / "gaps.yaml"
+
+
+class Gap(BaseModel):
+    """A topic the knowledge base lacks and the words that ask for it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    topic: str = Field(description='what is missing, as the assistant names it: "… chưa có thủ tục về {topic}"')
+    asked: list[str] = Field(min_length=1, description="phrases that ask for the topic")
+    with_: list[str] = Field(default_factory=list, alias="with",
+                             description="when given, one of these must occur too")
+    unless: list[str] = Field(default_factory=list, description="phrases that mean a procedure the base holds")
+
+    @field_validator("topic", "asked", "with_", "unless", mode="after")
+    @classmethod
+    def _no_empty_phrases(cls, value: str | list[str]) -> str | list[str]:
+        for phrase in [value] if isinstance(value, str) else value:
+            if not phrase.strip():
+                raise ValueError("phrases must contain words")
+        return value
+
+
+class GapTable:
+    """The validated entries with one phrase index per role."""
+
+    def __init__(self, gaps: list[Gap]) -> None:
+        self.gaps = tuple(gaps)
+        self._asked, self._with, self._unless = PhraseIndex(), PhraseIndex(), PhraseIndex()
+        for number, gap in enumerate(self.gaps):
+            for index, phrases in ((self._asked, gap.asked), (self._with, gap.with_), (self._unless, gap.unless)):
+                for phrase in phrases:
+                    index.add(phrase, number)
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> GapTable:
+        """Read and validate a gaps file (default: :data:`DEFAULT_GAPS_PATH`); :class:`ValueError` naming
+        the file and the entry for a broken one."""
+        path = path or DEFAULT_GAPS_PATH
+        return cls(read_entries(path, Gap, label="topic", allow_empty=True))  # none left: the base lacks nothing
+
+    def find(self, text: str) -> Gap | None:
+        """The first entry ``text`` asks for, or None."""
+        asked = [m.entry for m in self._asked.search(text)]
+        if not asked:
+            return None
+        with_ = {m.entry for m in self._with.search(text)}
+        unless = {m.entry for m in self._unless.search(text)}
+        for number in dict.fromkeys(asked):
+            gap = self.gaps[number]
+            if (not gap.with_ or number in with_) and number not in unless:
+                return gap
+        return None

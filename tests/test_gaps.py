@@ -1,0 +1,67 @@
+"""Topics the knowledge base lacks: the table, its matching, and that each topic is really missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.gaps import GapTable
+from knowledge.index.hybrid import KnowledgeIndex
+
+DRIVING_TEST = "sát hạch, cấp giấy phép lái xe lần đầu"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "đi học thi bằng lái xe máy lần đầu thì đăng ký ở đâu?",
+        "e 17t mún đk thi bằng lái xe máy thì đk ở đâu ạ",
+        "dang ky thi bang lai xe may lan dau o dau",
+        "Công dân muốn đăng ký thi sát hạch giấy phép lái xe ô tô hạng B",
+    ],
+)
+def test_a_topic_is_found_in_every_style(question: str) -> None:
+    gap = GapTable.load().find(question)
+    assert gap is not None and gap.topic == DRIVING_TEST
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "xin giấy phép cho trung tâm sát hạch lái xe loại 3",  # an `unless` phrase: the base has it
+        "cấp lại bằng lái xe bị mất",  # not the topic
+        "mở quán cơm cần đăng ký hộ kinh doanh không",  # `with` without `asked`
+        "giấy an toàn thực phẩm cho cơ sở sản xuất nông sản",  # `asked` without `with`
+        "ủy quyền cho vợ lĩnh thay trợ cấp thất nghiệp",
+    ],
+)
+def test_neighbours_the_base_holds_are_not_gaps(question: str) -> None:
+    assert GapTable.load().find(question) is None
+
+
+def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeIndex) -> None:
+    """A procedure name that reads as a gap means the catalogue has it now: delete the entry."""
+    gaps = GapTable.load()
+    covered = {doc["name"]: gaps.find(doc["name"]).topic for doc in kb_index.docs if gaps.find(doc["name"])}
+    assert covered == {}
+
+
+def test_a_gap_question_gets_no_answer_and_names_the_topic(kb_index: KnowledgeIndex) -> None:
+    response = kb_index.search("thi bằng lái xe máy lần đầu ở đâu")
+    assert response.results == [] and response.suggestions == []
+    assert response.missing == DRIVING_TEST and DRIVING_TEST in (response.reason or "")
+    ungated = kb_index.search("thi bằng lái xe máy lần đầu ở đâu", gate=False)
+    assert ungated.results and not ungated.confident  # the ranking itself is still there for the benches
+
+
+def test_a_broken_file_names_the_entry(tmp_path: Path) -> None:
+    path = tmp_path / "gaps.yaml"
+    path.write_text("- topic: x\n  asked: []\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"gaps.yaml: entry 1 \('x'\): asked"):
+        GapTable.load(path)
+    path.write_text("- topic: x\n  asked: [a b]\n  when: [c]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"entry 1 \('x'\): when: Extra inputs"):
+        GapTable.load(path)
+    path.write_text("[]\n", encoding="utf-8")
+    assert GapTable.load(path).find("thi bằng lái") is None  # every topic resolved
