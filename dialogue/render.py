@@ -112,7 +112,7 @@ class Renderer:
             local = [point for point in answer.points if point.startswith(LOCAL_OFFICES)]
             if answer.facet is Facet.place and local and local[0] not in lines:
                 lines.insert(0, local[0])  # the ward's office first; the record's quotes are long to hear
-            return f"{answer.name}. " + " ".join(line.rstrip(".") + "." for line in lines)
+            return "\n".join([answer.name, *lines])  # lines, so that speakable() drops their bullets
         if full:
             body = answer.points
         else:
