@@ -68,6 +68,12 @@ def test_search_without_a_match_says_so_in_vietnamese(imported: dict[str, str]) 
     assert "Không tìm thấy thủ tục" in result.stdout.decode() and "mã" not in result.stdout.decode()
 
 
+def test_search_names_a_topic_the_base_lacks(imported: dict[str, str]) -> None:
+    result = hueai(imported, "kb", "search", "thi bằng lái xe máy ở đâu")
+    assert result.returncode == 0, result.stderr.decode()
+    assert "chưa có thủ tục về sát hạch, cấp giấy phép lái xe lần đầu" in result.stdout.decode()
+
+
 def test_search_jsonl_keeps_ids_and_reports_bad_lines(imported: dict[str, str]) -> None:
     lines = b"\n".join(
         [

@@ -99,7 +99,9 @@ def search(
     if as_json:
         typer.echo(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    if not response.results:
+    if response.missing:
+        typer.echo(f"Cơ sở dữ liệu chưa có thủ tục về {response.missing} (knowledge/data/gaps.yaml).")
+    elif not response.results:
         typer.echo(f"Không tìm thấy thủ tục đủ khớp với câu hỏi (độ tin cậy {response.confidence:.2f}, "
                    f"cần {index.confidence.threshold_for(channel):.2f}).")
         if response.suggestions:
