@@ -109,9 +109,9 @@ class Renderer:
         if channel == "voice":
             lines = [line for line in answer.brief(limits.brief_items).splitlines()[1:-1]
                      if not line.startswith("(còn ")]  # "(còn 4 ý nữa)" is for a screen
-            local = [point for point in answer.points if point.startswith(LOCAL_OFFICES)]
-            if answer.facet is Facet.place and local and local[0] not in lines:
-                lines.insert(0, local[0])  # the ward's office first; the record's quotes are long to hear
+            local = next((point for point in answer.points if point.startswith(LOCAL_OFFICES)), None)
+            if answer.facet is Facet.place and local and local not in lines:
+                lines.insert(0, local)  # the ward's office first; the record's quotes are long to hear
             return "\n".join([answer.name, *lines])  # lines, so that speakable() drops their bullets
         if full:
             body = answer.points

@@ -100,9 +100,10 @@ def questions_digest(questions: list[dict]) -> str:
 
 
 def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> ConfidenceModel:
-    rows, labels, answerable = [], [], []
+    rows, labels, answerable, refused = [], [], [], []
     for q in questions:
         response = index.search(q["text"], k=5, gate=False)
+        refused.append(response.missing is not None)
         found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.results)
         rows.append(response.features)
         labels.append(int(found))
@@ -111,7 +112,7 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     fields, held_out = fit_logistic(rows, labels, FEATURES, seed=seed, balanced=True)
     # A question about a topic the base is known to lack is never answered (knowledge/gaps.py), whatever its
     # probability: the thresholds are chosen for the questions the model really decides.
-    held_out = np.where([index.gaps.find(q["text"]) is not None for q in questions], 0.0, held_out)
+    held_out = np.where(refused, 0.0, held_out)
     threshold = _best_threshold(held_out, y, has_answer)
     suggest = _suggestion_threshold(held_out, y, threshold)
     styles = np.asarray([q.get("style") for q in questions])
