@@ -64,6 +64,15 @@ def test_base_name_drops_level_and_foreign_qualifiers() -> None:
     )
 
 
+def test_base_name_drops_the_grade_of_a_construction() -> None:
+    houses = ("Gia hạn giấy phép xây dựng đối với công trình cấp III, cấp IV (công trình Không theo tuyến/Tín "
+              "ngưỡng, tôn giáo) và nhà ở riêng lẻ")
+    large = ("Gia hạn giấy phép xây dựng đối với công trình cấp đặc biệt, cấp I, cấp II (Công trình không theo "
+             "tuyến/tín ngưỡng, tôn giáo)")
+    assert base_name(houses) == base_name(large)
+    assert base_name(large) != base_name("Gia hạn giấy phép xây dựng công trình thiết yếu, dùng chung với đường sắt")
+
+
 def test_near_ties_are_grouped_next_to_each_other(kb_index: KnowledgeIndex) -> None:
     response = kb_index.search("đăng ký kết hôn", k=10)
     assert response.groups, [(h.name, h.score) for h in response.results]

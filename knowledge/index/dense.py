@@ -50,6 +50,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -287,6 +288,11 @@ class DenseRetriever:
 
 
 _RESULT_CHARS = 300  # the result text is long boilerplate; its head says what you get
+# A long aside in a name ("(Công trình không theo tuyến/Theo tuyến trong đô thị/Tín ngưỡng, tôn giáo/…)",
+# "(trừ trường hợp … theo cơ chế một cửa liên thông …)") lists sub-kinds or exceptions: averaged into
+# the name's vector it outweighs what the procedure is ("giấy phép xây dựng" found a railway crossing's
+# permit first). Short ones ("(cấp tỉnh)", "(trâu, bò)") stay.
+_LONG_ASIDE = re.compile(r"\([^()]{60,}\)")
 
 
 def doc_text(p: Procedure) -> str:
@@ -299,5 +305,5 @@ def doc_text(p: Procedure) -> str:
     wash out the few words that tell two procedures apart. Indexes built with
     this encoder should embed the same text.
     """
-    parts = [p.name, p.field or "", (p.result or "")[:_RESULT_CHARS]]
+    parts = [_LONG_ASIDE.sub(" ", p.name), p.field or "", (p.result or "")[:_RESULT_CHARS]]
     return normalize(". ".join(part.strip() for part in parts if part.strip()))

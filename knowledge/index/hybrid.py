@@ -83,11 +83,18 @@ RESTORER_FILE = "restorer.json.gz"
 INDEX_FORMAT = 2
 
 # Qualifiers that distinguish near-identical procedures (for grouping near ties), matched on
-# unaccented syllables: the level, the foreign element, and the online channel of the same service.
+# unaccented syllables: the level, the foreign element, the online channel of the same service, and the
+# grade of a construction ("công trình cấp đặc biệt, cấp I, cấp II" / "cấp III, cấp IV … và nhà ở riêng
+# lẻ"): "cấp giấy phép xây dựng" alone must ask which, not answer the grade a citizen's house never is;
+# likewise whether a boat is already in use ("phương tiện đang / chưa khai thác"), which a citizen
+# registering it "lần đầu" rarely says.
 _LEVEL = r"cap (?:tinh|xa|huyen|trung uong|bo)"
+_GRADE = r"cap (?:dac biet|iv|iii|ii|i)\b"
 _QUALIFIERS = re.compile(
     rf"(?:thuc hien (?:tai|o) )?{_LEVEL}(?: {_LEVEL})*"
     r"|(?:thuc hien )?bang dich vu cong (?:truc tuyen )?(?:toan trinh|mot phan(?: hoac truc tiep)?)"
+    rf"|(?:doi voi )?(?:cong trinh )?{_GRADE}(?: {_GRADE})*|va nha o rieng le"
+    r"|(?:doi voi phuong tien )?(?:dang|chua) khai thac"
     r"|co yeu to nuoc ngoai|^thu tuc "
 )
 
