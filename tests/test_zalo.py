@@ -84,6 +84,8 @@ def test_a_conversation_goes_in_signed_and_comes_back_through_the_consultation_a
     assert rig.replies("u1", 3)[2] == "#3 /ask_fee"
     transcript = ConversationStore(rig.db).transcript("zalo:u1")
     assert [(m.direction, m.text) for m in transcript][:2] == [("in", "/greet"), ("out", "#1 /greet")]
+    # The stand-in has the third reply before the sender records it as sent: wait for the commit.
+    wait_until(rig.outbox_idle, timeout=30, what="the outbox to settle")
     with rig.db.session() as session:
         assert set(session.scalars(select(ZaloEventRow.state)).all()) == {"done"}
         assert set(session.scalars(select(ZaloOutboxRow.state)).all()) == {"sent"}

@@ -40,7 +40,11 @@ numbers was knowing which topics the base lacks (:mod:`knowledge.gaps`): at the
 fitted thresholds, 0.887 / 0.822 (answered recall@5 / correct no-answer) became
 0.901 / 0.937 on the development sets. The topics were written from those sets' and
 the calibration questions' confident wrong answers and from what citizens commonly
-ask, so the development figure flatters them; the sealed set's is the claim.
+ask, so the development figure flatters them; the sealed set's is the claim. An audit of
+120 everyday questions across sectors (not the sealed set) took the table from 15 to 34
+topics (whole sectors the imported catalogue lacks: health, education, culture, utilities);
+with them the fitted threshold fell to 0.32 and the sealed set's answered recall@5 rose
+from 0.87 to 0.90 at correct no-answer 0.74 -> 0.76.
 """
 
 from __future__ import annotations
