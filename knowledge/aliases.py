@@ -147,14 +147,18 @@ class PhraseIndex:
         self._phrases.setdefault(bare, []).append((words, entry))
         self._longest_from[bare[0]] = max(self._longest_from.get(bare[0], 0), len(bare))
 
-    def search(self, text: str) -> list[_Match]:
-        """Maximal matches in ``text``, in text order (a longer match first where two start together)."""
+    def search(self, text: str, *, maximal: bool = True) -> list[_Match]:
+        """Maximal matches in ``text``, in text order (a longer match first where two start together).
+
+        ``maximal=False`` keeps a match inside a longer one too: where phrases of different entries
+        only mark that their entry applies ("lương hưu" in "đang hưởng lương hưu"), each must be found.
+        """
         words = _words(text)
-        matches = self.find(words, tuple(strip_diacritics(w) for w in words))
+        matches = self.find(words, tuple(strip_diacritics(w) for w in words), maximal=maximal)
         return sorted(matches, key=lambda m: (m.start, -m.end))
 
-    def find(self, words: tuple[str, ...], bare: tuple[str, ...]) -> list[_Match]:
-        """Maximal matches in a text given as its words and their unaccented forms."""
+    def find(self, words: tuple[str, ...], bare: tuple[str, ...], *, maximal: bool = True) -> list[_Match]:
+        """Maximal matches (or, ``maximal=False``, all) in a text given as its words and their unaccented forms."""
         typed_bare = [w == b for w, b in zip(words, bare)]
         found: list[_Match] = []
         for start, first in enumerate(bare):
@@ -168,7 +172,7 @@ class PhraseIndex:
                 for phrase_words, entry in self._phrases.get(bare[start:end], ()):
                     if loose or words[start:end] == phrase_words:
                         found.append(_Match(start, end, entry))
-        return [m for m in found if not _inside_longer(m, found)]
+        return [m for m in found if not _inside_longer(m, found)] if maximal else found
 
 
 def _inside_longer(match: _Match, matches: list[_Match]) -> bool:

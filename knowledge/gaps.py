@@ -82,8 +82,9 @@ class GapTable:
         asked = [m.entry for m in self._asked.search(text)]
         if not asked:
             return None
-        with_ = {m.entry for m in self._with.search(text)}
-        unless = {m.entry for m in self._unless.search(text)}
+        # Every entry's own phrases count, even inside another entry's longer one.
+        with_ = {m.entry for m in self._with.search(text, maximal=False)}
+        unless = {m.entry for m in self._unless.search(text, maximal=False)}
         for number in dict.fromkeys(asked):
             gap = self.gaps[number]
             if (not gap.with_ or number in with_) and number not in unless:

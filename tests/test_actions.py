@@ -61,3 +61,12 @@ def test_a_procedure_for_organisations_needs_a_sign_of_one() -> None:
     assert unasked_applicant(requested, Asked("làm lý lịch tư pháp online được không"))
     assert not unasked_applicant("Cấp Phiếu Lý lịch tư pháp cho công dân Việt Nam, người nước ngoài đang cư trú tại "
                                  "Việt Nam", Asked("làm lý lịch tư pháp online được không"))
+
+
+def test_a_procedure_for_young_children_needs_a_sign_of_one() -> None:
+    bundle = ("Liên thông thủ tục hành chính về đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho "
+              "trẻ em dưới 6 tuổi")
+    assert unasked_applicant(bundle, Asked("dạ cho tui hỏi nhập hộ khẩu cho mạ tui thì cần giấy tờ chi rứa"))
+    assert not unasked_applicant(bundle, Asked("con mới sinh thì làm giấy tờ gì"))
+    assert not unasked_applicant(bundle, Asked("lam khai sinh cho be o dau"))  # typed without marks
+    assert not unasked_applicant("Cấp thẻ căn cước cho người dưới 14 tuổi", Asked("làm căn cước cho cháu 10 tuổi"))

@@ -22,7 +22,7 @@ sử dụng đất" answered "đất ông bà để lại chưa có sổ, giờ 
 "Cấp tài khoản định danh điện tử cho cơ quan, tổ chức" answered a citizen's
 "định danh mức 2". :func:`unasked_applicant` says whether a name is for
 organisations only while the question gives no sign of one (công ty, cơ quan,
-bên em…).
+bên em…), or for young children only while it names no child (con, bé, cháu…).
 """
 
 from __future__ import annotations
@@ -148,6 +148,25 @@ def for_organisations(name: str) -> bool:
     return any(p in words for p in _ORGANISATION_NAMES) and not any(p in words for p in _PEOPLE_NAMES)
 
 
+# A name for young children only ("… cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi" answered "nhập hộ khẩu
+# cho mạ tui"), and what in a question says a child is meant. "con" is also how a speaker calls
+# themselves to an elder ("con hỏi chút"): a cue too many only spares the name its penalty.
+_CHILD_NAMES = tuple(_words(phrase) for phrase in ("trẻ em dưới", "cho người dưới 14 tuổi", "dưới 6 tuổi"))
+CHILD_CUES: tuple[str, ...] = (
+    "con", "cháu", "bé", "trẻ", "sinh", "đẻ", "tuổi", "học sinh", "nhỏ", "đứa", "thằng", "cu", "bầu", "sơ sinh",
+)
+_CHILD_CUES = _Cues(CHILD_CUES)
+
+
+@lru_cache(maxsize=4096)
+def for_children(name: str) -> bool:
+    """Whether procedure ``name`` is for young children only."""
+    words = _words(name)
+    return any(p in words for p in _CHILD_NAMES)
+
+
 def unasked_applicant(name: str, question: Asked) -> bool:
-    """Whether procedure ``name`` is for organisations only and the question gives no sign of one."""
-    return for_organisations(name) and not question.gives(_ORGANISATION_CUES)
+    """Whether procedure ``name`` is for organisations only, or for young children only, and the question
+    gives no sign of one."""
+    return ((for_organisations(name) and not question.gives(_ORGANISATION_CUES))
+            or (for_children(name) and not question.gives(_CHILD_CUES)))
