@@ -18,8 +18,9 @@ it does not have and offer a person instead of answering the neighbour::
     'sát hạch, cấp giấy phép lái xe lần đầu'
 
 Matching is :class:`~knowledge.aliases.PhraseIndex`'s: whole words, either tone
-style, and phrases of two or more words also without marks. An entry matches
-when one of its ``asked`` phrases occurs, one of its ``with`` phrases too (when
+style, and phrases of two or more words also without marks; the question is
+read as typed and with its abbreviations and teencode expanded ("đk", "bhxh").
+An entry matches when one of its ``asked`` phrases occurs, one of its ``with`` phrases too (when
 it has any), and none of its ``unless`` phrases, which name what the base does
 hold ("trung tâm sát hạch"). A test checks each topic against the catalogue:
 when a procedure for it is imported, its entry must go.
@@ -33,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.aliases import PhraseIndex
 from knowledge.datafiles import read_entries
+from knowledge.index.analysis import analysis_form
 
 __all__ = ["DEFAULT_GAPS_PATH", "Gap", "GapTable"]
 
@@ -78,13 +80,18 @@ class GapTable:
         return cls(read_entries(path, Gap, label="topic", allow_empty=True))  # none left: the base lacks nothing
 
     def find(self, text: str) -> Gap | None:
-        """The first entry ``text`` asks for, or None."""
-        asked = [m.entry for m in self._asked.search(text)]
+        """The first entry ``text`` asks for, or None.
+
+        The text is read as typed and with its abbreviations and teencode expanded ("e mún đk khuyến
+        mại" asks for "đăng ký khuyến mại"); a phrase found in either counts.
+        """
+        forms = dict.fromkeys((text, analysis_form(text)))
+        asked = [m.entry for form in forms for m in self._asked.search(form)]
         if not asked:
             return None
         # Every entry's own phrases count, even inside another entry's longer one.
-        with_ = {m.entry for m in self._with.search(text, maximal=False)}
-        unless = {m.entry for m in self._unless.search(text, maximal=False)}
+        with_ = {m.entry for form in forms for m in self._with.search(form, maximal=False)}
+        unless = {m.entry for form in forms for m in self._unless.search(form, maximal=False)}
         for number in dict.fromkeys(asked):
             gap = self.gaps[number]
             if (not gap.with_ or number in with_) and number not in unless:

@@ -104,6 +104,7 @@ def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeInd
         ("Xin hướng dẫn hợp pháp hóa lãnh sự giấy tờ do nước ngoài cấp", "hợp pháp hóa, chứng nhận lãnh sự giấy tờ"),
         ("cty mình xuất khẩu cà phê cần giấy chứng nhận xuất xứ thì xin ở đâu",
          "giấy chứng nhận xuất xứ cho hàng xuất khẩu (C/O)"),
+        ("cty e mún đk khuyến mại cho cửa hàng", "khuyến mại của thương nhân"),  # teencode, "đk" = "đăng ký"
     ],
 )
 def test_topics_outside_the_catalogue_sectors(question: str, topic: str) -> None:
