@@ -120,6 +120,11 @@ class Alias(BaseModel):
         return self
 
 
+#: The fewest words (syllables) of a phrase that :meth:`PhraseIndex.search` lets spread out: shorter
+#: ones match everyday words that happen to follow each other ("người [lớn tuổi] có [căn cước] công").
+SPREAD_MIN_WORDS = 4
+
+
 class _Match(NamedTuple):
     start: int  # first word
     end: int  # one past the last word
@@ -140,22 +145,52 @@ class PhraseIndex:
         # Longest phrase starting with each unaccented word: bounds the n-gram loop
         # and skips, in one probe, the many query words that start no phrase.
         self._longest_from: dict[str, int] = {}
+        # Phrases of SPREAD_MIN_WORDS or more, by their first unaccented word, for `spread` matching.
+        self._long_from: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], int]]] = {}
 
     def add(self, phrase: str, entry: int) -> None:
         words = _words(phrase)
         bare = tuple(strip_diacritics(w) for w in words)
         self._phrases.setdefault(bare, []).append((words, entry))
         self._longest_from[bare[0]] = max(self._longest_from.get(bare[0], 0), len(bare))
+        if len(words) >= SPREAD_MIN_WORDS:
+            self._long_from.setdefault(bare[0], []).append((words, bare, entry))
 
-    def search(self, text: str, *, maximal: bool = True) -> list[_Match]:
+    def search(self, text: str, *, maximal: bool = True, spread: int = 0) -> list[_Match]:
         """Maximal matches in ``text``, in text order (a longer match first where two start together).
 
         ``maximal=False`` keeps a match inside a longer one too: where phrases of different entries
         only mark that their entry applies ("lương hưu" in "đang hưởng lương hưu"), each must be found.
+        ``spread`` lets a phrase of :data:`SPREAD_MIN_WORDS` or more words have up to that many other
+        words between two of its own, as people say it: "thiệt hại nặng do đợt lũ" for "thiệt hại do lũ".
         """
         words = _words(text)
-        matches = self.find(words, tuple(strip_diacritics(w) for w in words), maximal=maximal)
-        return sorted(matches, key=lambda m: (m.start, -m.end))
+        bare = tuple(strip_diacritics(w) for w in words)
+        found = self.find(words, bare, maximal=False)
+        if spread:
+            found += self._find_spread(words, bare, spread)
+        matches = [m for m in found if not _inside_longer(m, found)] if maximal else found
+        return sorted(set(matches), key=lambda m: (m.start, -m.end))
+
+    def _find_spread(self, words: tuple[str, ...], bare: tuple[str, ...], spread: int) -> list[_Match]:
+        """Long phrases whose words occur in order, at most ``spread`` other words apart."""
+        def same(i: int, word: str, bare_word: str) -> bool:  # as typed, or unaccented if typed so
+            return words[i] == word or (words[i] == bare[i] and bare[i] == bare_word)
+
+        found: list[_Match] = []
+        for start, first in enumerate(bare):
+            for phrase_words, phrase_bare, entry in self._long_from.get(first, ()):
+                if not same(start, phrase_words[0], phrase_bare[0]):
+                    continue
+                last: int | None = start
+                for word, bare_word in zip(phrase_words[1:], phrase_bare[1:]):
+                    window = range(last + 1, min(last + 2 + spread, len(words)))
+                    last = next((i for i in window if same(i, word, bare_word)), None)
+                    if last is None:
+                        break
+                if last is not None:
+                    found.append(_Match(start, last + 1, entry))
+        return found
 
     def find(self, words: tuple[str, ...], bare: tuple[str, ...], *, maximal: bool = True) -> list[_Match]:
         """Maximal matches (or, ``maximal=False``, all) in a text given as its words and their unaccented forms."""

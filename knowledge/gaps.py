@@ -39,6 +39,9 @@ from knowledge.index.analysis import analysis_form
 __all__ = ["DEFAULT_GAPS_PATH", "Gap", "GapTable"]
 
 DEFAULT_GAPS_PATH = Path(__file__).with_name("data") / "gaps.yaml"
+#: Other words allowed between two words of a long `asked` or `unless` phrase ("sửa tên trên bằng tốt
+#: nghiệp" asks for "sửa bằng tốt nghiệp"); see :meth:`~knowledge.aliases.PhraseIndex.search`.
+PHRASE_SPREAD = 2
 
 
 class Gap(BaseModel):
@@ -86,12 +89,12 @@ class GapTable:
         mại" asks for "đăng ký khuyến mại"); a phrase found in either counts.
         """
         forms = dict.fromkeys((text, analysis_form(text)))
-        asked = [m.entry for form in forms for m in self._asked.search(form)]
+        asked = [m.entry for form in forms for m in self._asked.search(form, spread=PHRASE_SPREAD)]
         if not asked:
             return None
         # Every entry's own phrases count, even inside another entry's longer one.
         with_ = {m.entry for form in forms for m in self._with.search(form, maximal=False)}
-        unless = {m.entry for form in forms for m in self._unless.search(form, maximal=False)}
+        unless = {m.entry for form in forms for m in self._unless.search(form, maximal=False, spread=PHRASE_SPREAD)}
         for number in dict.fromkeys(asked):
             gap = self.gaps[number]
             if (not gap.with_ or number in with_) and number not in unless:
