@@ -1,6 +1,7 @@
 """Knowledge-base retrieval: accuracy on three question sets, each part's contribution, speed, memory.
 
     python -m bench.retrieval [--source PATH] [--no-dense] [--seed N] [--served-only] [--out NAME]
+                              [--spread-seeds N [N ...]]
 
 Imports the TTHC records into a temporary SQLite database, builds the index with
 the served recipe (:mod:`training.kb_index`) in several configurations (lexical,
@@ -28,6 +29,11 @@ For the served configuration, the gate's trade-off curve per style (answered
 recall@5 against correct no-answer, one threshold for all) shows what each
 threshold costs. Then times index assembly and search (p50/p95 after warm-up)
 and reads the resident memory of a process serving the index.
+
+``--spread-seeds 14 15`` builds the served configuration again with each of those
+seeds for the dense encoders (and so for every model fitted on their scores: the
+reranker, the gate and its thresholds) and reports how far its figures move: a
+change smaller than that spread is not evidence of anything.
 """
 
 from __future__ import annotations
@@ -253,6 +259,38 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, key: s
     console.print(curve)
 
 
+def _headline(config: dict) -> dict:
+    """What :func:`print_spread` compares across seeds: each set's gated figures, and per style on the sealed set."""
+    sets = {name: {"answered_recall@5": config[name]["recall@5"], "correct_no_answer": config[name]["correct_no_answer"]}
+            for name in QUESTION_SETS}
+    styles = {style: {"answered_recall@5": f["recall@5"], "correct_no_answer": f["correct_no_answer"]}
+              for style, f in config["longtail"]["per_style"].items()}
+    return {"threshold": config["longtail"]["threshold"], "sets": sets, "longtail_per_style": styles}
+
+
+def print_spread(console: Console, spread: dict[int, dict], served: str) -> None:
+    """One row per seed and the range of each figure: answered recall@5 / correct no-answer."""
+    first = next(iter(spread.values()))
+    columns = [*first["sets"], *first["longtail_per_style"]]
+    table = Table(title=f"{served}: answered R@5 / correct no-answer, built with each seed (styles: the sealed set)")
+    for col in ("seed", "threshold", *columns):
+        table.add_column(col, justify="right")
+
+    def cells(row: dict) -> list[dict]:
+        return [*row["sets"].values(), *row["longtail_per_style"].values()]
+
+    for seed, row in spread.items():
+        table.add_row(str(seed), f"{row['threshold']:.2f}",
+                      *(f"{c['answered_recall@5']:.3f} / {c['correct_no_answer']:.2f}" for c in cells(row)))
+    ranges = []
+    for i in range(len(columns)):
+        answered = [cells(row)[i]["answered_recall@5"] for row in spread.values()]
+        no_answer = [cells(row)[i]["correct_no_answer"] for row in spread.values()]
+        ranges.append(f"{min(answered):.3f}-{max(answered):.3f} / {min(no_answer):.2f}-{max(no_answer):.2f}")
+    table.add_row("range", "", *ranges)
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SHARED / "datasets" / "tthc-dvcqg" / "raw")
@@ -260,6 +298,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13, help="the dense encoders' seed (set-up uses 13)")
     parser.add_argument("--served-only", action="store_true", help="only the served configuration (no ablations)")
     parser.add_argument("--out", default="retrieval", help="results file name under bench/results/")
+    parser.add_argument("--spread-seeds", type=int, nargs="*", default=[],
+                        help="also build the served configuration with these seeds and report the spread")
     args = parser.parse_args()
     console = Console(width=160)
     question_sets = {name: load_questions(path) for name, (path, _) in QUESTION_SETS.items()}
@@ -307,6 +347,15 @@ def main() -> None:
                 config[set_name] = evaluate(index, questions, calibrated)
             config["latency"] = latency(index, question_sets["dev_a"])
 
+        spread = {args.seed: _headline(configs[served])} if args.spread_seeds else {}
+        for seed in args.spread_seeds:
+            reseeded = train_components(procedures, aliases=aliases, calibration=calibration,
+                                        encoders_dir=Path(tmp) / f"encoder-{seed}", dense=dense, seed=seed,
+                                        stages=Stages("bench", 3, quiet=True))
+            index = assemble(procedures, reseeded, **{**common, "seed": seed, **variants[served]})
+            spread[seed] = _headline({name: evaluate(index, questions, calibrated)
+                                      for name, questions in question_sets.items()})
+
         # Memory of a serving process: only the index it would load.
         index_dir = Path(tmp) / "index"
         configs[served]["index"].save(index_dir)
@@ -323,6 +372,8 @@ def main() -> None:
                "restorer_training_seconds": trained.get("fitting the diacritics restorer"),
                "cross_fit_encoders_seconds": trained.get("training the cross-fitting encoders"),
                "assemble_seconds": {name: round(seconds, 2) for name, seconds in build_seconds.items()}}
+    if spread:
+        print_spread(console, spread, served)
     console.print(f"import {timings['import_seconds']} s ({report.imported} records, {len(report.skipped)} skipped); "
                   f"assembling the served index {timings['assemble_seconds'][served]} s + encoder training "
                   f"{timings['encoder_training_seconds']} s (and {timings['cross_fit_encoders_seconds']} s for the "
@@ -331,7 +382,8 @@ def main() -> None:
     path = write_result(args.out, {"seed": args.seed, "question_sets": {name: len(q) for name, q in question_sets.items()},
                                    "procedures": len(procedures), "calibration_questions": len(calibration),
                                    "configs": configs, "served_config": served, "timings": timings,
-                                   "memory": memory, "skipped_records": len(report.skipped)})
+                                   "memory": memory, "skipped_records": len(report.skipped),
+                                   **({"seed_spread": spread} if spread else {})})
     console.print(f"wrote {path}")
 
 

@@ -34,3 +34,13 @@ def test_figures_split_procedures_with_and_without_calibration_questions():
     tail = figures([s for s in scored if s.answerable and not s.calibrated])
     assert tail["ungated"]["recall@5"] == 0.5 and tail["recall@5"] == 0.0
     assert _at(0.15, scored) == {"threshold": 0.15, "answered_recall@5": 0.6667, "correct_no_answer": 1.0}
+
+
+def test_the_seed_spread_reads_each_sets_gated_figures():
+    from bench.retrieval import QUESTION_SETS, _headline
+
+    config = {name: {"recall@5": 0.9, "correct_no_answer": 0.8, "threshold": 0.3,
+                     "per_style": {"spoken": {"recall@5": 0.85, "correct_no_answer": 0.7}}} for name in QUESTION_SETS}
+    headline = _headline(config)
+    assert headline["threshold"] == 0.3 and set(headline["sets"]) == set(QUESTION_SETS)
+    assert headline["longtail_per_style"] == {"spoken": {"answered_recall@5": 0.85, "correct_no_answer": 0.7}}
