@@ -166,7 +166,7 @@ class PhraseIndex:
         """
         words = _words(text)
         bare = tuple(strip_diacritics(w) for w in words)
-        found = self.find(words, bare, maximal=False)
+        found = self.find(words, bare)
         if spread:
             found += self._find_spread(words, bare, spread)
         matches = [m for m in found if not _inside_longer(m, found)] if maximal else found
@@ -192,8 +192,9 @@ class PhraseIndex:
                     found.append(_Match(start, last + 1, entry))
         return found
 
-    def find(self, words: tuple[str, ...], bare: tuple[str, ...], *, maximal: bool = True) -> list[_Match]:
-        """Maximal matches (or, ``maximal=False``, all) in a text given as its words and their unaccented forms."""
+    def find(self, words: tuple[str, ...], bare: tuple[str, ...]) -> list[_Match]:
+        """Every exact match, short ones inside longer ones too, in a text given as its words and their
+        unaccented forms (:meth:`search` keeps the maximal ones)."""
         typed_bare = [w == b for w, b in zip(words, bare)]
         found: list[_Match] = []
         for start, first in enumerate(bare):
@@ -207,7 +208,7 @@ class PhraseIndex:
                 for phrase_words, entry in self._phrases.get(bare[start:end], ()):
                     if loose or words[start:end] == phrase_words:
                         found.append(_Match(start, end, entry))
-        return [m for m in found if not _inside_longer(m, found)] if maximal else found
+        return found
 
 
 def _inside_longer(match: _Match, matches: list[_Match]) -> bool:
