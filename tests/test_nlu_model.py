@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,18 @@ def test_save_load_round_trip(model: NLUModel, data: TrainingData, tmp_path: Pat
     loaded = NLUModel.load(tmp_path / "m")
     texts = [e.text for e in data.examples] + ["cứu với ở xa phu vang", "ko biết nữa"]
     assert loaded.parse_many(texts) == model.parse_many(texts)
+
+
+def test_a_loaded_model_keeps_no_temporary_file(model: NLUModel, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process stopped by a signal (a server, the callbot) must leave nothing behind in the temporary folder."""
+    model.save(tmp_path / "m")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    loaded = NLUModel.load(tmp_path / "m")
+    assert loaded.parse("hồ sơ tuần trước có kết quả chưa") == model.parse("hồ sơ tuần trước có kết quả chưa")
+    assert list(scratch.iterdir()) == []
 
 
 def test_load_refuses_unknown_formats(tmp_path: Path) -> None:

@@ -19,7 +19,10 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+import pycrfsuite
 import sklearn_crfsuite
 
 from nlu.entities.base import Entity
@@ -123,30 +126,52 @@ class CRFEntityExtractor:
 
     def __init__(self, *, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100) -> None:
         self.c1, self.c2, self.max_iterations = c1, c2, max_iterations
-        self.crf: sklearn_crfsuite.CRF | None = None
+        self._model: bytes | None = None  # the trained CRFsuite model
+        self._tagger: pycrfsuite.Tagger | None = None
 
     @property
     def labels(self) -> list[str]:
         """Entity types the model can output."""
-        if self.crf is None:
+        if self._tagger is None:
             return []
-        return sorted({tag[2:] for tag in self.crf.classes_ if tag != "O"})
+        return sorted({tag[2:] for tag in self._tagger.labels() if tag != "O"})
 
     def fit(self, features: Sequence[list[dict]], tags: Sequence[list[str]]) -> CRFEntityExtractor:
         """Train on :func:`syllable_features` and :func:`bio_tags` of each message."""
-        self.crf = sklearn_crfsuite.CRF(
+        crf = sklearn_crfsuite.CRF(
             algorithm="lbfgs", c1=self.c1, c2=self.c2, max_iterations=self.max_iterations,
             all_possible_transitions=True,
         )
         pairs = [(x, y) for x, y in zip(features, tags, strict=True) if x]
-        self.crf.fit([x for x, _ in pairs], [y for _, y in pairs])
-        return self
+        crf.fit([x for x, _ in pairs], [y for _, y in pairs])
+        self._open(Path(crf.modelfile.name).read_bytes())
+        return self  # ``crf`` goes, and its temporary model file with it
+
+    def _open(self, model: bytes) -> None:
+        # Tagged from memory: sklearn-crfsuite keeps a model in a temporary file, written again at every
+        # unpickling and removed only when the object is collected, so each process stopped by a signal (a
+        # server, a callbot) left one in /tmp. CRFsuite reads the bytes in place: they are kept with it.
+        self._model = model
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open_inmemory(model)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_tagger": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        crf = state.pop("crf", None)  # a model saved by an earlier version: its sklearn-crfsuite estimator
+        self.__dict__.update(state)
+        self._model, self._tagger = state.get("_model"), None
+        if crf is not None:
+            self._model = Path(crf.modelfile.name).read_bytes()
+        if self._model is not None:
+            self._open(self._model)
 
     def extract(self, prepared: Prepared, features: list[dict]) -> list[Entity]:
         """Spans tagged in ``prepared``; confidence is the mean marginal of their tags."""
-        if self.crf is None or not features:
+        if self._tagger is None or not features:
             return []
-        tagger = self.crf.tagger_
+        tagger = self._tagger
         tags = tagger.tag(features)
         entities: list[Entity] = []
         i = 0
