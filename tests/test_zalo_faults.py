@@ -50,7 +50,7 @@ def free_port() -> int:
 def start_server(db_url: str, port: int, config: dict, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, str(REPO / "tests" / "zalo_support.py"), "serve", "--db", db_url, "--port", str(port),
-         "--zalo-json", json.dumps(config)],
+         "--zalo-json", json.dumps(config), "--data-dir", str(log.parent)],
         cwd=REPO, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

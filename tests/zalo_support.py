@@ -127,9 +127,9 @@ def served_app(app: FastAPI) -> Iterator[str]:
 
 
 def main() -> None:
-    """``serve --db URL --port N --zalo-json JSON``: the app with :class:`EchoAssistant`, until killed."""
+    """``serve --db URL --port N --zalo-json JSON --data-dir DIR``: the app with :class:`EchoAssistant`,
+    until killed (``DIR``, the test's own folder, is left for the test to remove)."""
     import argparse
-    import tempfile
 
     import uvicorn
 
@@ -138,10 +138,11 @@ def main() -> None:
     parser.add_argument("--db", required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--zalo-json", required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
     args = parser.parse_args()
     db = Database(args.db)
     settings = ZaloSettings(**json.loads(args.zalo_json))
-    app = make_app(db, Path(tempfile.mkdtemp(prefix="hueai-zalo-server-")), settings)
+    app = make_app(db, args.data_dir, settings)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
