@@ -58,6 +58,10 @@ def test_neighbours_the_base_holds_are_not_gaps(question: str) -> None:
         "doi bang lai vi bang cu het han roi",
         "co form mau to khai khong a",
         "dang ky nuoi cho con nuoi can giay gi",
+        "can cuoc dien tu bi khoa thi mo khoa the nao",  # "khóa thế (nào)", not "khóa thẻ"
+        "xin giay phep sua chua nha trong khu vuc quan ly di tich",  # "(quản) lý di (tích)", not "ly dị"
+        "thay doi do sap xep don vi hanh chinh thi co phai doi so ho khau",  # "đổi do", not "đổi đô"
+        "ho so luu tru cua khach nuoc ngoai o homestay gom gi",  # "lưu trú", not "lưu trữ"
         # a short phrase does not spread: "người [lớn tuổi] có [căn cước] công" is not "người có công"
         "ng lớn tuổi có cccd rồi mà chưa từng đk khai sinh thì lm khai sinh ntn ạ",
     ],
@@ -110,6 +114,12 @@ def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeInd
         # words between a long phrase's own: "thiệt hại [nặng] do [đợt] lũ", "sửa [tên trên] bằng tốt nghiệp"
         ("Ruộng lúa của hộ tôi bị thiệt hại nặng do đợt lũ vừa qua", "hỗ trợ hộ gia đình bị thiệt hại do thiên tai, bão lũ"),
         ("e mún sửa tên trên bằng tốt nghiệp cho khớp vs cccd", "văn bằng, bằng tốt nghiệp, học bạ"),
+        ("the atm bi may nuot mat roi thi lam lai o dau", "tài khoản, thẻ, tiền gửi và khoản vay ngân hàng (việc của ngân hàng)"),
+        ("ba tui đi dân công hỏa tuyến hồi chống Mỹ, giờ xin chế độ ở mô", "chế độ dân công hỏa tuyến"),
+        ("cty e nợ lương 3 tháng r thì báo ai ạ",
+         "quyền lợi của người lao động với công ty (tiền lương, thôi việc, tranh chấp lao động)"),
+        ("con mình cần giấy xác nhận đang là học sinh để nộp cho công ty",
+         "giấy xác nhận học sinh, sinh viên (việc của nhà trường)"),
     ],
 )
 def test_topics_outside_the_catalogue_sectors(question: str, topic: str) -> None:

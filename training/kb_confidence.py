@@ -67,9 +67,10 @@ from knowledge.index.confidence import CHANNEL_STYLES, FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
 
 CALIBRATION = Path(__file__).resolve().parent / "data" / "kb_calibration.jsonl"
-# The product's targets (issue 2): recall@5 with the gate, and correct "no answer".
+# The product's targets (issue 9's, which raised issue 2's 0.80 for "no answer"): recall@5 with the
+# gate, and correct "no answer".
 RECALL_TARGET = 0.90
-NO_ANSWER_TARGET = 0.80
+NO_ANSWER_TARGET = 0.85
 # Below the threshold, suggestions are offered down to where they still hold this share of the
 # right procedures the ranking found: at most 1 in 20 is lost without being offered.
 SUGGEST_RECALL = 0.95
