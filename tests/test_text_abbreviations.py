@@ -26,6 +26,8 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("làm cccd ntn", "làm căn cước công dân như thế nào"),
         ("Mik hỏi sđt UBND p.Vĩnh Ninh", "Mình hỏi số điện thoại Ủy ban nhân dân phường Vĩnh Ninh"),
         ("gcn qsdđ", "giấy chứng nhận quyền sử dụng đất"),
+        ("nhà nc có hỗ trợ j ko", "nhà nước có hỗ trợ gì không"),  # to the hotline "nc" is "nước", not "nói chuyện"
+        ("kết hôn vs ng nc ngoài", "kết hôn với người nước ngoài"),
         ("KO BIẾT", "Không BIẾT"),
         ("hok, hông; khg!", "không, không; không!"),
         ("hs j, bn tiền r", "hồ sơ gì, bao nhiêu tiền rồi"),
