@@ -89,6 +89,16 @@ def test_no_answerable_question_reads_as_a_gap() -> None:
     assert refused == {}
 
 
+def test_what_the_table_was_written_for_stays_turned_away() -> None:
+    """The audit questions a topic turned away when the topics were written (`training/data/gap_audits.jsonl`)
+    still are: a phrase edited or deleted must not silently lose them."""
+    gaps = GapTable.load()
+    audits = [json.loads(line) for line in (ROOT / "training/data/gap_audits.jsonl").read_text(encoding="utf-8").splitlines()]
+    kept = [q for q in audits if q["missing"]]
+    assert len(kept) >= 100
+    assert [q["id"] for q in kept if gaps.find(q["text"]) is None] == []
+
+
 def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeIndex) -> None:
     """A procedure name that reads as a gap means the catalogue has it now: delete the entry."""
     gaps = GapTable.load()
