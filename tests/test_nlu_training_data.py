@@ -162,3 +162,20 @@ def test_project_data_loads() -> None:
     for example in train.examples:
         for span in example.entities:
             assert 0 <= span.start < span.end <= len(example.text)
+
+
+def test_the_nlu_fingerprint_reads_every_table_the_features_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set-up trains the NLU model again when an operator edits the abbreviations, the places or the
+    2025 reorganisation: the model's features were read through them."""
+    import training.nlu as recipe
+
+    data = load_training_data(write(tmp_path, "version: '3.1'\nnlu:\n- intent: greet\n  examples: |\n    - chào em\n"))
+    before = recipe.nlu_fingerprint(data)
+    for name in ("DEFAULT_ABBREVIATIONS_PATH", "DEFAULT_LOCATIONS_PATH", "REORGANISATION_TABLE"):
+        edited = tmp_path / f"{name}.txt"
+        edited.write_bytes(getattr(recipe, name).read_bytes() + b"\n# edited\n")
+        with monkeypatch.context() as patch:
+            patch.setattr(recipe, name, edited)
+            assert recipe.nlu_fingerprint(data) != before, name
+    assert recipe.nlu_fingerprint(data) == before
+    assert recipe.nlu_fingerprint(data, Path("encoder")) != before

@@ -13,8 +13,11 @@ import hashlib
 from pathlib import Path
 
 from core.artifacts import current, current_matches, new_version_dir, set_current
+from nlu.entities.gazetteer import DEFAULT_LOCATIONS_PATH
+from nlu.entities.reorganisation import DEFAULT_TABLE as REORGANISATION_TABLE
 from nlu.model import NLUModel
-from nlu.training_data import load_training_data
+from nlu.text.abbreviations import DEFAULT_ABBREVIATIONS_PATH
+from nlu.training_data import TrainingData, load_training_data
 
 KIND = "nlu"
 DEFAULT_DATA = Path(__file__).resolve().parent / "data" / "nlu"
@@ -39,8 +42,7 @@ def train_nlu(
     lenient load are saved in the model's ``model.json`` as ``data_warnings``.
     """
     data = load_training_data(data_path, strict=strict)
-    # The model's identity: its data and, when one is configured, the encoder it fine-tunes.
-    fingerprint = hashlib.sha256(f"{data.content_hash()}|{encoder or ''}".encode()).hexdigest()
+    fingerprint = nlu_fingerprint(data, encoder)
     if unless_current and out is None and current_matches(models_dir, KIND, fingerprint):
         return current(models_dir, KIND)  # type: ignore[return-value]
     target = out or new_version_dir(models_dir, KIND, fingerprint)
@@ -49,3 +51,14 @@ def train_nlu(
     if out is None or out.resolve().parent == (models_dir / KIND).resolve():
         set_current(models_dir, KIND, target)
     return target
+
+
+def nlu_fingerprint(data: TrainingData, encoder: Path | None = None) -> str:
+    """The model's identity: its data, the encoder it fine-tunes when one is configured, and the tables
+    its features are read through (the abbreviations expanded before every feature, the places and the
+    2025 reorganisation whose gazetteer is saved in the model): set-up trains again when an operator
+    edits one."""
+    digest = hashlib.sha256(f"{data.content_hash()}|{encoder or ''}".encode())
+    for table in (DEFAULT_ABBREVIATIONS_PATH, DEFAULT_LOCATIONS_PATH, REORGANISATION_TABLE):
+        digest.update(b"\0" + table.read_bytes())
+    return digest.hexdigest()
