@@ -50,7 +50,7 @@ misses in the catalogue's own sectors, 50 hotline-style questions about common p
 procedure the base holds; with a few aliases and children's procedures ranked down when no child is
 named, the threshold fell to 0.29 (voice 0.29): sealed answered recall@5 0.895, correct no-answer 0.78,
 spoken answered 0.80 -> 0.875; the development sets' no-answer 1.00 / 1.00 / 0.94. A third and a fourth
-audit (550 questions by five writers, ``training/data/gap_audits.jsonl``) took it to 112 topics. With
+audit (550 questions by five writers, ``training/data/gap_audits.jsonl``) took it to 113 topics. With
 the calibration questions they turn away counted as refused, the threshold chosen for issue 2's targets
 fell to 0.22, trading the no-answer the topics won for answered recall; chosen for issue 9's (0.90 /
 0.85, :data:`NO_ANSWER_TARGET`), it is 0.31 (voice 0.29), and the development sets' answered recall@5 /
