@@ -60,20 +60,20 @@ DEFAULT_ALIASES_PATH = Path(__file__).with_name("data") / "aliases.yaml"
 _WORD = re.compile(r"\w+")
 
 
-def _words(text: str) -> tuple[str, ...]:
+def phrase_words(text: str) -> tuple[str, ...]:
     """The normalised (accented, lower-case) whole words of ``text``."""
     return tuple(_WORD.findall(normalize(text, lower=True)))
 
 
 def _phrase_key(text: str) -> str:
     """One spelling per phrase, used to detect duplicates ("Hoà" == "hòa")."""
-    return " ".join(_words(text))
+    return " ".join(phrase_words(text))
 
 
 def _checked_phrase(value: str, what: str) -> str:
     """Strip ``value`` and insist that it contains at least one word."""
     value = value.strip()
-    if not _words(value):
+    if not phrase_words(value):
         raise ValueError(f"{what} must contain at least one word, got {value!r}")
     return value
 
@@ -149,7 +149,7 @@ class PhraseIndex:
         self._long_from: dict[str, list[tuple[tuple[str, ...], tuple[str, ...], int]]] = {}
 
     def add(self, phrase: str, entry: int) -> None:
-        words = _words(phrase)
+        words = phrase_words(phrase)
         bare = tuple(strip_diacritics(w) for w in words)
         self._phrases.setdefault(bare, []).append((words, entry))
         self._longest_from[bare[0]] = max(self._longest_from.get(bare[0], 0), len(bare))
@@ -164,7 +164,7 @@ class PhraseIndex:
         ``spread`` lets a phrase of :data:`SPREAD_MIN_WORDS` or more words have up to that many other
         words between two of its own, as people say it: "thiệt hại nặng do đợt lũ" for "thiệt hại do lũ".
         """
-        words = _words(text)
+        words = phrase_words(text)
         bare = tuple(strip_diacritics(w) for w in words)
         found = self.find(words, bare)
         if spread:
@@ -179,11 +179,11 @@ class PhraseIndex:
 
         found: list[_Match] = []
         for start, first in enumerate(bare):
-            for phrase_words, phrase_bare, entry in self._long_from.get(first, ()):
-                if not same(start, phrase_words[0], phrase_bare[0]):
+            for own_words, own_bare, entry in self._long_from.get(first, ()):
+                if not same(start, own_words[0], own_bare[0]):
                     continue
                 last: int | None = start
-                for word, bare_word in zip(phrase_words[1:], phrase_bare[1:]):
+                for word, bare_word in zip(own_words[1:], own_bare[1:]):
                     window = range(last + 1, min(last + 2 + spread, len(words)))
                     last = next((i for i in window if same(i, word, bare_word)), None)
                     if last is None:
@@ -205,8 +205,8 @@ class PhraseIndex:
                 # ("so do" for "sổ đỏ"). One bare word is too often another word: "sung" of
                 # "bổ sung" is not "súng", "bao" of "bao nhiêu" is not "bão".
                 loose = length > 1 and all(typed_bare[start:end])
-                for phrase_words, entry in self._phrases.get(bare[start:end], ()):
-                    if loose or words[start:end] == phrase_words:
+                for own_words, entry in self._phrases.get(bare[start:end], ()):
+                    if loose or words[start:end] == own_words:
                         found.append(_Match(start, end, entry))
         return found
 

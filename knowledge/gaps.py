@@ -24,6 +24,13 @@ An entry matches when one of its ``asked`` phrases occurs, one of its ``with`` p
 it has any), and none of its ``unless`` phrases, which name what the base does
 hold ("trung tâm sát hạch"). A test checks each topic against the catalogue:
 when a procedure for it is imported, its entry must go.
+
+A topic is often only the story around what a citizen asks ("con tui xuất ngũ về,
+muốn đăng ký thường trú lại"). A question names what it asks for last, so a phrase
+of ``knowledge/data/held.yaml`` (a procedure the base holds: "đăng ký thường trú")
+said after every topic phrase, or before "để" and a topic ("làm hộ chiếu để xin
+visa"), keeps the question from being turned away: retrieval and its confidence gate
+decide it. Said first, it is the story ("đăng ký tạm trú rồi, muốn vào danh sách cử tri").
 """
 
 from __future__ import annotations
@@ -32,13 +39,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from knowledge.aliases import PhraseIndex
+from knowledge.aliases import PhraseIndex, phrase_words
 from knowledge.datafiles import read_entries
 from knowledge.index.analysis import analysis_form
 
-__all__ = ["DEFAULT_GAPS_PATH", "Gap", "GapTable"]
+__all__ = ["DEFAULT_GAPS_PATH", "DEFAULT_HELD_PATH", "Gap", "GapTable", "Held"]
 
 DEFAULT_GAPS_PATH = Path(__file__).with_name("data") / "gaps.yaml"
+DEFAULT_HELD_PATH = Path(__file__).with_name("data") / "held.yaml"
+_PURPOSE = "để"  # "làm hộ chiếu để xin visa": what comes before it is what is asked
 #: Other words allowed between two words of a long `asked` or `unless` phrase ("sửa tên trên bằng tốt
 #: nghiệp" asks for "sửa bằng tốt nghiệp"); see :meth:`~knowledge.aliases.PhraseIndex.search`.
 PHRASE_SPREAD = 2
@@ -64,23 +73,44 @@ class Gap(BaseModel):
         return value
 
 
-class GapTable:
-    """The validated entries with one phrase index per role."""
+class Held(BaseModel):
+    """Phrases that ask for a procedure the knowledge base holds."""
 
-    def __init__(self, gaps: list[Gap]) -> None:
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    procedure: str = Field(description="what the base holds, for the reader of the file")
+    phrases: list[str] = Field(min_length=1)
+
+    @field_validator("phrases", mode="after")
+    @classmethod
+    def _no_empty_phrases(cls, value: list[str]) -> list[str]:
+        if any(not phrase.strip() for phrase in value):
+            raise ValueError("phrases must contain words")
+        return value
+
+
+class GapTable:
+    """The validated entries with one phrase index per role, and the phrases of what the base holds."""
+
+    def __init__(self, gaps: list[Gap], held: list[Held] | None = None) -> None:
         self.gaps = tuple(gaps)
         self._asked, self._with, self._unless = PhraseIndex(), PhraseIndex(), PhraseIndex()
         for number, gap in enumerate(self.gaps):
             for index, phrases in ((self._asked, gap.asked), (self._with, gap.with_), (self._unless, gap.unless)):
                 for phrase in phrases:
                     index.add(phrase, number)
+        self._held = PhraseIndex()
+        for number, entry in enumerate(held or []):
+            for phrase in entry.phrases:
+                self._held.add(phrase, number)
 
     @classmethod
-    def load(cls, path: Path | None = None) -> GapTable:
-        """Read and validate a gaps file (default: :data:`DEFAULT_GAPS_PATH`); :class:`ValueError` naming
-        the file and the entry for a broken one."""
-        path = path or DEFAULT_GAPS_PATH
-        return cls(read_entries(path, Gap, label="topic", allow_empty=True))  # none left: the base lacks nothing
+    def load(cls, path: Path | None = None, held: Path | None = None) -> GapTable:
+        """Read and validate a gaps file (default: :data:`DEFAULT_GAPS_PATH`) and the phrases of what the
+        base holds (default: :data:`DEFAULT_HELD_PATH`); :class:`ValueError` naming the file and the entry
+        for a broken one."""
+        gaps = read_entries(path or DEFAULT_GAPS_PATH, Gap, label="topic", allow_empty=True)  # none: it lacks nothing
+        return cls(gaps, read_entries(held or DEFAULT_HELD_PATH, Held, label="procedure", allow_empty=True))
 
     def find(self, text: str) -> Gap | None:
         """The first entry ``text`` asks for, or None.
@@ -89,8 +119,9 @@ class GapTable:
         mại" asks for "đăng ký khuyến mại"); a phrase found in either counts.
         """
         forms = dict.fromkeys((text, analysis_form(text)))
-        asked = [m.entry for form in forms for m in self._asked.search(form, spread=PHRASE_SPREAD)]
-        if not asked:
+        found = {form: self._asked.search(form, spread=PHRASE_SPREAD) for form in forms}
+        asked = [m.entry for matches in found.values() for m in matches]
+        if not asked or any(self._asks_for_held(form, matches) for form, matches in found.items()):
             return None
         # Every entry's own phrases count, even inside another entry's longer one.
         with_ = {m.entry for form in forms for m in self._with.search(form, maximal=False)}
@@ -100,3 +131,17 @@ class GapTable:
             if (not gap.with_ or number in with_) and number not in unless:
                 return gap
         return None
+
+    def _asks_for_held(self, form: str, asked: list) -> bool:
+        """Whether ``form`` asks for a procedure the base holds rather than for the topics it mentions:
+        a held phrase outside the topic phrases, after the last of them or before "để" and one."""
+        if not asked:
+            return False
+        words = phrase_words(form)
+        for held in self._held.search(form, maximal=False):
+            if any(held.start < m.end and m.start < held.end for m in asked):
+                continue  # "cấp hộ chiếu" across "hộ chiếu công vụ": the topic's own words
+            later = [m for m in asked if m.start >= held.end]
+            if not later or _PURPOSE in words[held.end:later[0].start]:
+                return True
+        return False

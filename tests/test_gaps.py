@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.gaps import GapTable
+from knowledge.datafiles import read_entries
+from knowledge.gaps import DEFAULT_HELD_PATH, GapTable, Held
 from knowledge.index.hybrid import KnowledgeIndex
 
 DRIVING_TEST = "sát hạch, cấp giấy phép lái xe lần đầu"
@@ -97,6 +98,39 @@ def test_what_the_table_was_written_for_stays_turned_away() -> None:
     kept = [q for q in audits if q["missing"]]
     assert len(kept) >= 100
     assert [q["id"] for q in kept if gaps.find(q["text"]) is None] == []
+
+
+def test_no_phrase_both_asks_for_a_topic_and_for_what_the_base_holds() -> None:
+    gaps = GapTable.load()
+    held = {phrase for entry in read_entries(DEFAULT_HELD_PATH, Held, label="procedure") for phrase in entry.phrases}
+    assert [phrase for phrase in held if gaps.find(phrase)] == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [  # a topic as the story, then what the base holds: retrieval decides
+        "con tui xuất ngũ về muốn đăng ký thường trú lại",
+        "xin lý lịch tư pháp để xin visa đi Nhật",  # before "để": what is asked
+        "mở tài khoản ngân hàng cần căn cước, căn cước hết hạn thì đổi ở đâu",
+        "bị chồng đánh muốn ly hôn và xin trợ giúp pháp lý",
+        "mẹ tôi ở viện dưỡng lão mới mất, đăng ký khai tử ở đâu",
+        "trúng đấu giá biển số rồi thì đăng ký xe ở đâu",
+    ],
+)
+def test_a_topic_told_as_the_story_does_not_turn_the_question_away(question: str) -> None:
+    assert GapTable.load().find(question) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [  # what the base holds as the story, then the topic: turned away
+        ("đăng ký tạm trú rồi, kỳ bầu cử tới muốn vào danh sách cử tri thì xin ở đâu", "bầu cử, danh sách cử tri"),
+        ("đề nghị cấp hộ chiếu công vụ cho viên chức đi công tác", "hộ chiếu ngoại giao, hộ chiếu công vụ"),
+    ],
+)
+def test_what_the_base_holds_told_as_the_story_does_not_hide_the_topic(question: str, topic: str) -> None:
+    gap = GapTable.load().find(question)
+    assert gap is not None and gap.topic == topic
 
 
 def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeIndex) -> None:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from core.artifacts import new_version_dir, provenance, set_current
 from knowledge.aliases import DEFAULT_ALIASES_PATH, AliasTable
-from knowledge.gaps import DEFAULT_GAPS_PATH
+from knowledge.gaps import DEFAULT_GAPS_PATH, DEFAULT_HELD_PATH
 from knowledge.index.hybrid import DENSE_WEIGHT, INDEX_FORMAT, KnowledgeIndex
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer
@@ -162,6 +162,7 @@ def index_fingerprint(
         json.dumps(list(calibration), ensure_ascii=False, sort_keys=True),
         aliases_path.read_text(encoding="utf-8"),
         DEFAULT_GAPS_PATH.read_text(encoding="utf-8"),  # the confidence thresholds leave its topics out
+        DEFAULT_HELD_PATH.read_text(encoding="utf-8"),  # ...unless the question also asks for one of these
         DEFAULT_ABBREVIATIONS_PATH.read_text(encoding="utf-8"),
         DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"),  # the places coverage counts as story
     ):
