@@ -53,6 +53,14 @@ _PURPOSE = "để"  # "làm hộ chiếu để xin visa": what comes before it i
 PHRASE_SPREAD = 2
 
 
+def _with_words(value: str | list[str]) -> str | list[str]:
+    """``value``, a phrase or a list of them, once each phrase is known to contain words."""
+    for phrase in [value] if isinstance(value, str) else value:
+        if not phrase.strip():
+            raise ValueError("phrases must contain words")
+    return value
+
+
 class Gap(BaseModel):
     """A topic the knowledge base lacks and the words that ask for it."""
 
@@ -64,13 +72,7 @@ class Gap(BaseModel):
                              description="when given, one of these must occur too")
     unless: list[str] = Field(default_factory=list, description="phrases that mean a procedure the base holds")
 
-    @field_validator("topic", "asked", "with_", "unless", mode="after")
-    @classmethod
-    def _no_empty_phrases(cls, value: str | list[str]) -> str | list[str]:
-        for phrase in [value] if isinstance(value, str) else value:
-            if not phrase.strip():
-                raise ValueError("phrases must contain words")
-        return value
+    _no_empty_phrases = field_validator("topic", "asked", "with_", "unless", mode="after")(_with_words)
 
 
 class Held(BaseModel):
@@ -81,12 +83,7 @@ class Held(BaseModel):
     procedure: str = Field(description="what the base holds, for the reader of the file")
     phrases: list[str] = Field(min_length=1)
 
-    @field_validator("phrases", mode="after")
-    @classmethod
-    def _no_empty_phrases(cls, value: list[str]) -> list[str]:
-        if any(not phrase.strip() for phrase in value):
-            raise ValueError("phrases must contain words")
-        return value
+    _no_empty_phrases = field_validator("phrases", mode="after")(_with_words)
 
 
 class GapTable:

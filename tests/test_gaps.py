@@ -189,3 +189,7 @@ def test_a_broken_file_names_the_entry(tmp_path: Path) -> None:
         GapTable.load(path)
     path.write_text("[]\n", encoding="utf-8")
     assert GapTable.load(path).find("thi bằng lái") is None  # every topic resolved
+    held = tmp_path / "held.yaml"
+    held.write_text("- procedure: Đăng ký thường trú\n  phrases: ['  ']\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"held.yaml: entry 1 \('Đăng ký thường trú'\): phrases: .*contain words"):
+        GapTable.load(held=held)

@@ -160,12 +160,11 @@ class CRFEntityExtractor:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         crf = state.pop("crf", None)  # a model saved by an earlier version: its sklearn-crfsuite estimator
+        model = Path(crf.modelfile.name).read_bytes() if crf is not None else state.get("_model")
         self.__dict__.update(state)
-        self._model, self._tagger = state.get("_model"), None
-        if crf is not None:
-            self._model = Path(crf.modelfile.name).read_bytes()
-        if self._model is not None:
-            self._open(self._model)
+        self._model = self._tagger = None
+        if model is not None:
+            self._open(model)
 
     def extract(self, prepared: Prepared, features: list[dict]) -> list[Entity]:
         """Spans tagged in ``prepared``; confidence is the mean marginal of their tags."""
