@@ -9,7 +9,9 @@ dense encoder (too slow to train in a test run), and the NLU model is trained fr
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ def _models(kb_url: str) -> Models:
     from training.nlu import DEFAULT_DATA, train_nlu
 
     scratch = Path(tempfile.mkdtemp(prefix="hueai-dialogue-models-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)  # the models live as long as the test session
     db = Database(kb_url)
     index = build_index(load_procedures(db), aliases=AliasTable.load(), calibration=load_calibration(),
                         encoders_dir=scratch / "kb-encoder", dense=False)
