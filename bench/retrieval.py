@@ -21,6 +21,10 @@ questions about procedures that are not in the base. Four sets:
   written blind by three writers about procedures that neither a calibration
   question nor another set asks about, like the sealed set, for tuning the gate
   on the long tail without reading the sealed set.
+* ``bench/data/kb_questions_dev_rest.jsonl`` (development set D, the rest of the
+  catalogue): written blind after set C had been read while tuning, about the
+  procedures nothing else names (mostly companies' customs, tax and legal-profession
+  procedures): the long tail's development judge that nobody had tuned on.
 * ``bench/data/kb_questions_longtail.jsonl`` (sealed long tail): written blind,
   before any tuning on it, about procedures that no calibration question asks
   about; only its aggregate numbers are ever read. The claims rest on it.
@@ -70,6 +74,7 @@ QUESTION_SETS = {
     "dev_a": (DATA / "kb_questions.jsonl", "development set A"),
     "dev_b": (DATA / "kb_questions_dev.jsonl", "development set B"),
     "dev_c": (DATA / "kb_questions_dev_longtail.jsonl", "development set C, long tail"),
+    "dev_d": (DATA / "kb_questions_dev_rest.jsonl", "development set D, rest of the catalogue"),
     "longtail": (DATA / "kb_questions_longtail.jsonl", "sealed long tail"),
 }
 SWEEP = tuple(round(t, 2) for t in np.arange(0.1, 0.91, 0.05))
