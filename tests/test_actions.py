@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index.actions import (ACTION_CUES, Asked, for_organisations, name_actions, unasked_actions,
-                                    unasked_applicant)
+from knowledge.index.actions import (ACTION_CUES, Asked, asked_actions, for_organisations, name_actions,
+                                    unasked_actions, unasked_applicant)
 
 BUSINESS = "Đăng ký thành lập hộ kinh doanh"
 STOP = "Dừng thực hiện thủ tục đăng ký hộ kinh doanh"
@@ -37,6 +37,17 @@ def test_one_cue_covers_a_name_that_joins_several_actions() -> None:
     assert unasked_actions(name, Asked("xin giấy phép hoạt động trong phạm vi công trình thủy lợi"))
 
 
+@pytest.mark.parametrize(("question", "name"), [
+    ("mỏ cát của tui già rồi muốn sang lại cho công ty khác", "Chuyển nhượng quyền khai thác khoáng sản (cấp Tỉnh)"),
+    ("hàng bị bão lũ, không đủ tiền, xin nộp chậm thuế được không", "Thủ tục gia hạn nộp thuế"),
+    ("thủy điện bị lũ quét, xin bớt tiền dịch vụ môi trường rừng", "Miễn, giảm tiền dịch vụ môi trường rừng"),
+    ("cửa hàng muốn ngưng bán hàng hoàn thuế cho khách", "Thủ tục đăng ký điều chỉnh, chấm dứt việc bán hàng hoàn thuế"),
+])
+def test_the_action_a_question_asks_for_is_read_in_its_own_words(question: str, name: str) -> None:
+    assert asked_actions(name, Asked(question)) and not unasked_actions(name, Asked(question))
+    assert not asked_actions("Cấp giấy phép khai thác khoáng sản (cấp Tỉnh)", Asked(question))  # no marked action
+
+
 def test_actions_are_whole_words() -> None:
     assert name_actions("Thôi quốc tịch Việt Nam") and not name_actions("Thông báo lưu trú")
     assert not name_actions("Đăng ký thường trú")
@@ -45,6 +56,7 @@ def test_actions_are_whole_words() -> None:
 @given(st.text(max_size=300), st.sampled_from([BUSINESS, STOP, REISSUE, *ACTION_CUES]))
 def test_any_question_is_read(question: str, name: str) -> None:
     assert unasked_actions(name, Asked(question)) in (True, False)
+    assert asked_actions(name, Asked(question)) in (True, False)
 
 
 def test_a_procedure_for_organisations_needs_a_sign_of_one() -> None:

@@ -37,7 +37,12 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("chuyển dntn thành cty tnhh", "chuyển doanh nghiệp tư nhân thành công ty trách nhiệm hữu hạn"),
         # Phrase keys: "đk" and "hđ" read by their neighbours, "cn" only where one settles it.
         ("giấy cn đủ đk hđ kiểm định", "giấy chứng nhận đủ điều kiện hoạt động kiểm định"),
-        ("đk hđ văn phòng", "đăng ký hợp đồng văn phòng"),
+        ("đk hđ văn phòng", "đăng ký hoạt động văn phòng"),  # 51 procedure names say it; none "đăng ký hợp đồng"
+        ("ký hđ lđ", "ký hợp đồng lao động"),
+        ("xe có gp hđ mà ko sd nữa", "xe có giấy phép hoạt động mà không sử dụng nữa"),
+        ("cty xnk nộp dư thuế nk, hq bảo tbáo", "công ty xuất nhập khẩu nộp dư thuế nhập khẩu, hải quan bảo thông báo"),
+        ("thi thẻ hdv tốn nhiu tiền, bao nhiu ngày", "thi thẻ hướng dẫn viên tốn nhiêu tiền, bao nhiêu ngày"),
+        ("tks nhiu", "cảm ơn nhiu"),
         ("Giấy CN đủ ĐK kd", "Giấy chứng nhận đủ điều kiện kinh doanh"),
         ("du  dk hd", "đủ điều kiện hoạt động"),
         ("tổ chức KH&CN bên e", "tổ chức Khoa học và công nghệ bên e"),

@@ -43,13 +43,19 @@ ACTION_CUES: dict[str, tuple[str, ...]] = {
     "bổ sung": ("bổ sung", "thêm", "sửa", "sai", "cập nhật", "thiếu"),
     "cập nhật": ("cập nhật", "sửa", "thay đổi", "đổi", "bổ sung", "sai"),
     "hiệu đính": ("hiệu đính", "sửa", "sai"),
-    "gia hạn": ("gia hạn", "hết hạn", "sắp hết", "kéo dài", "thêm thời gian", "ở thêm", "ở lại"),
+    "gia hạn": ("gia hạn", "hết hạn", "sắp hết", "kéo dài", "thêm thời gian", "ở thêm", "ở lại", "nộp chậm",
+                "chậm nộp", "lùi", "hoãn"),
+    "chuyển nhượng": ("chuyển nhượng", "nhượng lại", "sang lại", "sang nhượng", "sang tên", "bán lại", "chuyển cho"),
+    "hợp nhất": ("hợp nhất", "gộp", "nhập lại", "nhập chung"),
+    "sáp nhập": ("sáp nhập", "sát nhập", "nhập vào", "gộp"),
+    "miễn, giảm": ("miễn", "giảm", "bớt", "khỏi đóng", "khỏi nộp", "không phải đóng", "không phải nộp"),
     "thu hồi": ("thu hồi", "hủy", "bán", "nộp lại", "trả lại", "không dùng", "hỏng", "cũ nát", "bỏ"),
     "xóa": ("xóa", "hủy", "bán", "không còn", "chết", "mất", "chìm", "cắt", "bỏ"),
     "hủy": ("hủy", "xóa", "bỏ"),
-    "dừng": ("dừng", "ngừng", "không làm nữa", "thôi"),
-    "tạm ngừng": ("tạm ngừng", "ngừng", "nghỉ", "tạm nghỉ", "đóng cửa", "tạm dừng"),
-    "chấm dứt": ("chấm dứt", "nghỉ", "đóng cửa", "giải thể", "không kinh doanh", "ngừng", "thôi", "dẹp", "trả lại"),
+    "dừng": ("dừng", "ngừng", "ngưng", "không làm nữa", "thôi"),
+    "tạm ngừng": ("tạm ngừng", "ngừng", "ngưng", "nghỉ", "tạm nghỉ", "đóng cửa", "tạm dừng"),
+    "chấm dứt": ("chấm dứt", "nghỉ", "đóng cửa", "giải thể", "không kinh doanh", "ngừng", "ngưng", "thôi", "dẹp",
+                 "trả lại", "không làm nữa"),
     "giải thể": ("giải thể", "đóng cửa", "chấm dứt", "dẹp"),
     "thôi": ("thôi", "bỏ", "không hưởng", "từ bỏ", "ra khỏi", "nghỉ"),
     "đình chỉ": ("đình chỉ", "dừng", "ngừng"),
@@ -103,8 +109,17 @@ HEAD_WORDS = 6
 @lru_cache(maxsize=4096)
 def name_actions(name: str) -> tuple[int, ...]:
     """Indexes (into :data:`ACTION_CUES`) of the marked actions in the first :data:`HEAD_WORDS` words of ``name``."""
-    head = " " + " ".join(_words(name).split()[:HEAD_WORDS]) + " "
+    words = _words(name).split()
+    if words[:2] == ["thủ", "tục"]:  # "Thủ tục gia hạn nộp thuế": the customs and tax names' own prefix
+        words = words[2:]
+    head = " " + " ".join(words[:HEAD_WORDS]) + " "
     return tuple(i for i, (action, _) in enumerate(_ACTIONS) if action in head)
+
+
+def asked_actions(name: str, question: Asked) -> bool:
+    """Whether procedure ``name`` carries a marked action the question gives a cue for: "sang lại cho công ty
+    khác" for "Chuyển nhượng quyền khai thác…", not "Cấp giấy phép khai thác…" that shares its object."""
+    return any(question.gives(_ACTIONS[i][1]) for i in name_actions(name))
 
 
 def unasked_actions(name: str, question: Asked) -> bool:

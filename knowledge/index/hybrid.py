@@ -48,7 +48,7 @@ import numpy as np
 from knowledge.aliases import AliasTable
 from knowledge.eligibility import age_range, excludes
 from knowledge.gaps import GapTable
-from knowledge.index.actions import Asked, unasked_actions, unasked_applicant
+from knowledge.index.actions import Asked, asked_actions, unasked_actions, unasked_applicant
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
@@ -355,6 +355,7 @@ class KnowledgeIndex:
                 **row,
                 **{f"{name}_gap": strongest[name] - value for name, value in row.items()},
                 "unasked_actions": float(unasked_actions(self.docs[int(doc)]["name"], asked)),
+                "asked_actions": float(asked_actions(self.docs[int(doc)]["name"], asked)),
                 "unasked_applicant": float(unasked_applicant(self.docs[int(doc)]["name"], asked)),
             }
             for rank, (doc, row) in enumerate(zip(candidates.docs, evidence))
