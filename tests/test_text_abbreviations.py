@@ -43,6 +43,7 @@ def test_data_file_loads_and_is_large_enough() -> None:
         ("cty xnk nộp dư thuế nk, hq bảo tbáo", "công ty xuất nhập khẩu nộp dư thuế nhập khẩu, hải quan bảo thông báo"),
         ("thi thẻ hdv tốn nhiu tiền, bao nhiu ngày", "thi thẻ hướng dẫn viên tốn nhiêu tiền, bao nhiêu ngày"),
         ("tks nhiu", "cảm ơn nhiu"),
+        ("mất cchn xây dựng", "mất chứng chỉ hành nghề xây dựng"),
         ("Giấy CN đủ ĐK kd", "Giấy chứng nhận đủ điều kiện kinh doanh"),
         ("du  dk hd", "đủ điều kiện hoạt động"),
         ("tổ chức KH&CN bên e", "tổ chức Khoa học và công nghệ bên e"),
