@@ -145,6 +145,12 @@ def _codes(rows: list[dict]) -> set[str]:
     return {code for row in rows for code in row["expected"]}
 
 
+def _codes_outside(jsonl, *sets: str) -> set[str]:  # type: ignore[no-untyped-def]
+    """Every procedure code that a calibration question or a benchmark set other than ``sets`` expects."""
+    others = [name for name in QUESTION_SETS if name not in sets]
+    return _codes(jsonl(CALIBRATION)).union(*(_codes(jsonl(REPO / "bench" / "data" / name)) for name in others))
+
+
 def test_the_long_tail_set_asks_about_procedures_no_calibration_question_names(jsonl):  # type: ignore[no-untyped-def]
     calibrated = _codes(jsonl(CALIBRATION))
     long_tail = jsonl(REPO / "bench" / "data" / "kb_questions_longtail.jsonl")
@@ -154,8 +160,7 @@ def test_the_long_tail_set_asks_about_procedures_no_calibration_question_names(j
 def test_set_c_names_no_procedure_that_calibration_or_another_set_names(jsonl):  # type: ignore[no-untyped-def]
     """Set C stands in for the sealed set while the gate is tuned: about procedures nothing else names (but
     set D, written later, which may list a sibling of a procedure of C as equally right)."""
-    others = [name for name in QUESTION_SETS if name not in ("kb_questions_dev_longtail.jsonl", "kb_questions_dev_rest.jsonl")]
-    elsewhere = _codes(jsonl(CALIBRATION)).union(*(_codes(jsonl(REPO / "bench" / "data" / name)) for name in others))
+    elsewhere = _codes_outside(jsonl, "kb_questions_dev_longtail.jsonl", "kb_questions_dev_rest.jsonl")
     development = jsonl(REPO / "bench" / "data" / "kb_questions_dev_longtail.jsonl")
     assert not [r["id"] for r in development if set(r["expected"]) & elsewhere]
 
@@ -163,7 +168,6 @@ def test_set_c_names_no_procedure_that_calibration_or_another_set_names(jsonl): 
 def test_set_d_asks_about_procedures_nothing_else_asks_about(jsonl):  # type: ignore[no-untyped-def]
     """Each question of set D is about a procedure no calibration question or other set asks about
     (the first code; the rest are equally right siblings, which another set may name)."""
-    others = [name for name in QUESTION_SETS if name != "kb_questions_dev_rest.jsonl"]
-    elsewhere = _codes(jsonl(CALIBRATION)).union(*(_codes(jsonl(REPO / "bench" / "data" / name)) for name in others))
+    elsewhere = _codes_outside(jsonl, "kb_questions_dev_rest.jsonl")
     rest = jsonl(REPO / "bench" / "data" / "kb_questions_dev_rest.jsonl")
     assert not [r["id"] for r in rest if r["expected"] and r["expected"][0] in elsewhere]

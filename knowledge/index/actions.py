@@ -128,8 +128,7 @@ def unasked_actions(name: str, question: Asked) -> bool:
     One cue is enough for a name that joins several actions ("Cấp gia hạn,
     điều chỉnh giấy phép..."): the procedure covers each of them.
     """
-    actions = name_actions(name)
-    return bool(actions) and not any(question.gives(_ACTIONS[i][1]) for i in actions)
+    return bool(name_actions(name)) and not asked_actions(name, question)
 
 
 # A name for organisations only: the organisation named after "cho", "đối với", "của".
