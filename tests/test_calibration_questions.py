@@ -24,7 +24,7 @@ MIN_NOT_IN_BASE = 90
 MIN_PROCEDURES = 120
 MIN_PER_STYLE = 50
 MIN_PER_STYLE_NEGATIVE = 12
-ID_RE = re.compile(r"^[cxy]\d{3,}$")  # c: first writer, x: second, y: third
+ID_RE = re.compile(r"^[cxyz]\d{3,}$")  # c: first writer, x: second, y: third, z: fourth and fifth
 CODE_RE = re.compile(r"^\d+\.\d{6}$")
 KEYS = {"id", "text", "style", "expected"}
 
