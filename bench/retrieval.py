@@ -1,4 +1,4 @@
-"""Knowledge-base retrieval: accuracy on three question sets, each part's contribution, speed, memory.
+"""Knowledge-base retrieval: accuracy on six question sets, each part's contribution, speed, memory.
 
     python -m bench.retrieval [--source PATH] [--no-dense] [--seed N] [--served-only] [--out NAME]
                               [--spread-seeds N [N ...]]
@@ -9,7 +9,7 @@ dense, hybrid; with and without colloquial aliases; the served hybrid with its
 reranker), asks every question and reports recall@1, recall@5 and MRR (overall,
 per writing style, and separately for procedures that have calibration questions
 and for the long tail that has none), and the rate of correct "no answer" on
-questions about procedures that are not in the base. Four sets:
+questions about procedures that are not in the base. The sets:
 
 * ``bench/data/kb_questions.jsonl`` (development set A): written while the
   retriever was built; its failures were read then.
@@ -25,6 +25,10 @@ questions about procedures that are not in the base. Four sets:
   catalogue): written blind after set C had been read while tuning, about the
   procedures nothing else names (mostly companies' customs, tax and legal-profession
   procedures): the long tail's development judge that nobody had tuned on.
+* ``bench/data/kb_questions_dev_nearmiss.jsonl`` (development set E, near misses):
+  only questions the base cannot answer, written blind by five writers, most of them
+  next to a procedure the base holds (another object, licence class, step or
+  applicant): correct no-answer where it is hardest. No gap topic is written from it.
 * ``bench/data/kb_questions_longtail.jsonl`` (sealed long tail): written blind,
   before any tuning on it, about procedures that no calibration question asks
   about; only its aggregate numbers are ever read. The claims rest on it.
@@ -75,6 +79,7 @@ QUESTION_SETS = {
     "dev_b": (DATA / "kb_questions_dev.jsonl", "development set B"),
     "dev_c": (DATA / "kb_questions_dev_longtail.jsonl", "development set C, long tail"),
     "dev_d": (DATA / "kb_questions_dev_rest.jsonl", "development set D, rest of the catalogue"),
+    "dev_e": (DATA / "kb_questions_dev_nearmiss.jsonl", "development set E, near misses (none in the base)"),
     "longtail": (DATA / "kb_questions_longtail.jsonl", "sealed long tail"),
 }
 SWEEP = tuple(round(t, 2) for t in np.arange(0.1, 0.91, 0.05))
@@ -228,9 +233,10 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, key: s
     for name, config in configs.items():
         a, lat = config[key], config["latency"]
         u = a["ungated"]
-        table.add_row(name, f"{u['recall@1']:.3f}", f"{u['recall@5']:.3f}", f"{u['mrr']:.3f}",
-                      f"{a['recall@1']:.3f}", f"{a['recall@5']:.3f}", f"{a['correct_no_answer']:.3f}",
-                      f"{a['false_no_answer']:.3f}", f"{lat['p50_ms']:.2f}", f"{lat['p95_ms']:.2f}")
+        ranked = [u["recall@1"], u["recall@5"], u["mrr"], a["recall@1"], a["recall@5"]]
+        table.add_row(name, *(_share(value, a["answerable"]) for value in ranked),
+                      _share(a["correct_no_answer"], a["unanswerable"]), _share(a["false_no_answer"], a["answerable"]),
+                      f"{lat['p50_ms']:.2f}", f"{lat['p95_ms']:.2f}")
     console.print(table)
     accuracy = configs[served][key]
     parts = Table(title=f"{served}, {label}: per style, and for procedures with calibration questions / without")
@@ -239,9 +245,10 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, key: s
     rows = [("all", accuracy), ("calibrated procedures", accuracy["calibrated"]),
             ("long-tail procedures", accuracy["long_tail"]), *accuracy["per_style"].items()]
     for name, f in rows:
-        parts.add_row(name, str(f["answerable"]), str(f["unanswerable"]), f"{f['ungated']['recall@1']:.3f}",
-                      f"{f['ungated']['recall@5']:.3f}", f"{f['recall@5']:.3f}",
-                      f"{f['correct_no_answer']:.3f}" if f["unanswerable"] else "-")
+        parts.add_row(name, str(f["answerable"]), str(f["unanswerable"]),
+                      *(_share(value, f["answerable"]) for value in (f["ungated"]["recall@1"], f["ungated"]["recall@5"],
+                                                                     f["recall@5"])),
+                      _share(f["correct_no_answer"], f["unanswerable"]))
     console.print(parts)
     intervals = Table(title=f"{served}, {label}: 95% bootstrap intervals; 'offered' = suggested for the user to "
                             f"confirm (confidence {accuracy['suggest_threshold']} to {accuracy['threshold']})")
@@ -249,6 +256,8 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, key: s
         intervals.add_column(col)
     for metric, i in accuracy["intervals"].items():
         n = accuracy["unanswerable"] if metric in UNANSWERABLE_METRICS else accuracy["answerable"]
+        if not n:
+            continue
         target = f"{TARGETS[metric]:.2f}" if metric in TARGETS else "-"
         intervals.add_row(metric, str(n), f"{i['value']:.3f}", f"{i['low']:.3f}-{i['high']:.3f}", target)
     console.print(intervals)
@@ -258,10 +267,17 @@ def print_tables(console: Console, configs: dict[str, dict], served: str, key: s
     curve.add_column("threshold")
     for style in accuracy["tradeoff"]:
         curve.add_column(style)
+    sizes = {style: accuracy if style == "all" else accuracy["per_style"][style] for style in accuracy["tradeoff"]}
     for i, threshold in enumerate(SWEEP):
-        curve.add_row(f"{threshold:.2f}", *(f"{points[i]['answered_recall@5']:.2f} / {points[i]['correct_no_answer']:.2f}"
-                                            for points in accuracy["tradeoff"].values()))
+        curve.add_row(f"{threshold:.2f}", *(f"{_share(points[i]['answered_recall@5'], sizes[style]['answerable'], 2)} / "
+                                            f"{_share(points[i]['correct_no_answer'], sizes[style]['unanswerable'], 2)}"
+                                            for style, points in accuracy["tradeoff"].items()))
     console.print(curve)
+
+
+def _share(value: float, questions: int, digits: int = 3) -> str:
+    """A share to print, or "-" when no question stands behind it (set E has no answerable question)."""
+    return f"{value:.{digits}f}" if questions else "-"
 
 
 def _headline(config: dict) -> dict:

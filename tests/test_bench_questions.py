@@ -4,7 +4,8 @@ Two development sets, whose results were read while the retriever was tuned: ``k
 (written while it was built, ids ``q…``) and ``kb_questions_dev.jsonl`` (written by a separate writer
 who saw neither the retriever nor its data, ids ``b…``); and ``kb_questions_longtail.jsonl`` (ids
 ``t…``), sealed: about procedures that no calibration question asks about, written blind, and only
-ever read as aggregate numbers. No benchmark question may repeat a calibration question, exactly or
+ever read as aggregate numbers. Development sets C (``l…``) and D (``d…``) ask about the long tail, set E
+(``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what the base lacks. No benchmark question may repeat a calibration question, exactly or
 nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
@@ -22,7 +23,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_SETS = {"kb_questions.jsonl": "q", "kb_questions_dev.jsonl": "b", "kb_questions_dev_longtail.jsonl": "l",
-                 "kb_questions_dev_rest.jsonl": "d", "kb_questions_longtail.jsonl": "t"}
+                 "kb_questions_dev_rest.jsonl": "d", "kb_questions_longtail.jsonl": "t",
+                 "kb_questions_dev_nearmiss.jsonl": "n"}
+# Development set E holds only questions about what the base lacks: the counts of answerable ones do not apply.
+NEAR_MISSES = "kb_questions_dev_nearmiss.jsonl"
 CALIBRATION = REPO / "training" / "data" / "kb_calibration.jsonl"
 # Two questions are near duplicates when they ask about the same procedures (or both about none) and
 # share at least half of their word pairs (unaccented, lower case): "tam ngung kinh doanh ho ca the"
@@ -82,13 +86,13 @@ def test_ids_and_texts_unique(rows):
     assert not [t for t, n in texts.items() if n > 1]
 
 
-def test_minimum_counts(rows):
-    assert len(rows) >= MIN_QUESTIONS
+def test_minimum_counts(rows, question_set):
     styles = Counter(r["style"] for r in rows)
     for style in STYLES:
         assert styles[style] >= MIN_PER_STYLE, styles
-    procedures = {c for r in rows for c in r["expected"]}
-    assert len(procedures) >= MIN_PROCEDURES
+    if question_set != NEAR_MISSES:
+        assert len(rows) >= MIN_QUESTIONS
+        assert len({c for r in rows for c in r["expected"]}) >= MIN_PROCEDURES
     negatives = [r for r in rows if not r["expected"]]
     assert len(negatives) >= MIN_NOT_IN_BASE
     # not-in-base questions are spread over the styles
@@ -163,6 +167,11 @@ def test_set_c_names_no_procedure_that_calibration_or_another_set_names(jsonl): 
     elsewhere = _codes_outside(jsonl, "kb_questions_dev_longtail.jsonl", "kb_questions_dev_rest.jsonl")
     development = jsonl(REPO / "bench" / "data" / "kb_questions_dev_longtail.jsonl")
     assert not [r["id"] for r in development if set(r["expected"]) & elsewhere]
+
+
+def test_set_e_holds_only_questions_the_base_cannot_answer_each_with_its_reason(jsonl):  # type: ignore[no-untyped-def]
+    near_misses = jsonl(REPO / "bench" / "data" / NEAR_MISSES)
+    assert not [r["id"] for r in near_misses if r["expected"] or not r.get("note", "").strip()]
 
 
 def test_set_d_asks_about_procedures_nothing_else_asks_about(jsonl):  # type: ignore[no-untyped-def]
