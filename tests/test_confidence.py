@@ -78,3 +78,16 @@ def test_spoken_questions_fit_the_voice_threshold(kb_index: KnowledgeIndex,
     assert 0 < model.channel_thresholds["voice"] < 1
     assert set(model.fitted_on["cv_by_channel"]) == {"voice"}
     assert fit_confidence(kb_index, kb_labelled_questions).channel_thresholds == {}  # no styles, no channel
+
+
+def test_threshold_only_questions_move_the_threshold_not_the_weights(kb_index: KnowledgeIndex,
+                                                                     kb_labelled_questions: list[dict]) -> None:
+    """Near misses marked ``threshold_only`` are left out of the fit, and the thresholds count them: answerable
+    questions marked so stand in for near misses the ranking answers with confidence."""
+    plain = fit_confidence(kb_index, kb_labelled_questions)
+    confident = [q for q in kb_labelled_questions if q["expected"]]
+    near_misses = [{**q, "id": f"m{i}", "expected": [], "threshold_only": True} for i, q in enumerate(confident)]
+    model = fit_confidence(kb_index, kb_labelled_questions + near_misses)
+    assert model.weights == plain.weights and model.bias == plain.bias
+    assert model.fitted_on["threshold_only"] == len(near_misses)
+    assert model.threshold > plain.threshold
