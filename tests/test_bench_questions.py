@@ -5,8 +5,8 @@ Two development sets, whose results were read while the retriever was tuned: ``k
 who saw neither the retriever nor its data, ids ``b…``); and ``kb_questions_longtail.jsonl`` (ids
 ``t…``), sealed: about procedures that no calibration question asks about, written blind, and only
 ever read as aggregate numbers. Development sets C (``l…``) and D (``d…``) ask about the long tail, set E
-(``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what the base lacks. No benchmark question may repeat a calibration question, exactly or
-nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
+(``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what the base lacks. No benchmark question may
+repeat a calibration question, exactly or nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
 (never copied into the repo); those checks skip only when that folder is absent.
