@@ -153,8 +153,9 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     """
     fitted = [q for q in questions if not q.get("threshold_only")]
     only = [q for q in questions if q.get("threshold_only")]
+    ordered = fitted + only
     rows, labels, answerable, refused = [], [], [], []
-    for q in fitted + only:
+    for q in ordered:
         response = index.search(q["text"], k=5, gate=False)
         refused.append(response.missing is not None)
         found = bool(q["expected"]) and any(h.code in q["expected"] for h in response.results)
@@ -164,14 +165,13 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     y, has_answer = np.asarray(labels), np.asarray(answerable)
     fields, held_out = fit_logistic(rows[: len(fitted)], labels[: len(fitted)], FEATURES, seed=seed, balanced=True)
     # The questions left out of the fit are out of sample for the whole model, as the others are for their folds'.
-    unfitted = LogisticModel(**{name: fields[name] for name in ("weights", "bias", "means", "scales")})
-    held_out = np.concatenate([held_out, unfitted.probabilities(rows[len(fitted):])])
+    held_out = np.concatenate([held_out, LogisticModel(**fields).probabilities(rows[len(fitted):])])
     # A question about a topic the base is known to lack is never answered (knowledge/gaps.py), whatever its
     # probability: the thresholds are chosen for the questions the model really decides.
     held_out = np.where(refused, 0.0, held_out)
     threshold = _best_threshold(held_out, y, has_answer)
     suggest = _suggestion_threshold(held_out, y, threshold)
-    styles = np.asarray([q.get("style") for q in fitted + only])
+    styles = np.asarray([q.get("style") for q in ordered])
     masks = {channel: styles == style for channel, style in CHANNEL_STYLES.items()}
     channels = {channel: m for channel, m in masks.items() if has_answer[m].any() and (~has_answer[m]).any()}
     channel_thresholds = {channel: _best_threshold(held_out[m], y[m], has_answer[m]) for channel, m in channels.items()}
