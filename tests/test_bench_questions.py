@@ -4,8 +4,10 @@ Two development sets, whose results were read while the retriever was tuned: ``k
 (written while it was built, ids ``q…``) and ``kb_questions_dev.jsonl`` (written by a separate writer
 who saw neither the retriever nor its data, ids ``b…``); and ``kb_questions_longtail.jsonl`` (ids
 ``t…``), sealed: about procedures that no calibration question asks about, written blind, and only
-ever read as aggregate numbers. Development sets C (``l…``) and D (``d…``) ask about the long tail, set E
-(``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what the base lacks. No benchmark question may
+ever read as aggregate numbers, and a second sealed set written the same way later
+(``kb_questions_longtail_2.jsonl``, ``s…``), mostly about what the base lacks. Development sets C (``l…``)
+and D (``d…``) ask about the long tail, set E (``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what
+the base lacks. No benchmark question may
 repeat a calibration question, exactly or nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
@@ -24,7 +26,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 QUESTION_SETS = {"kb_questions.jsonl": "q", "kb_questions_dev.jsonl": "b", "kb_questions_dev_longtail.jsonl": "l",
                  "kb_questions_dev_rest.jsonl": "d", "kb_questions_longtail.jsonl": "t",
-                 "kb_questions_dev_nearmiss.jsonl": "n"}
+                 "kb_questions_dev_nearmiss.jsonl": "n", "kb_questions_longtail_2.jsonl": "s"}
 # Development set E holds only questions about what the base lacks: the counts of answerable ones do not apply.
 NEAR_MISSES = "kb_questions_dev_nearmiss.jsonl"
 CALIBRATION = REPO / "training" / "data" / "kb_calibration.jsonl"
@@ -159,6 +161,14 @@ def test_the_long_tail_set_asks_about_procedures_no_calibration_question_names(j
     calibrated = _codes(jsonl(CALIBRATION))
     long_tail = jsonl(REPO / "bench" / "data" / "kb_questions_longtail.jsonl")
     assert not [r["id"] for r in long_tail if set(r["expected"]) & calibrated]
+
+
+def test_the_second_sealed_set_asks_about_procedures_nothing_else_asks_about(jsonl):  # type: ignore[no-untyped-def]
+    """Its procedures were drawn from those that no calibration question and no other set names (the first code;
+    the rest are equally right siblings), so that no tuning on another set has seen them."""
+    elsewhere = _codes_outside(jsonl, "kb_questions_longtail_2.jsonl")
+    sealed = jsonl(REPO / "bench" / "data" / "kb_questions_longtail_2.jsonl")
+    assert not [r["id"] for r in sealed if r["expected"] and r["expected"][0] in elsewhere]
 
 
 def test_set_c_names_no_procedure_that_calibration_or_another_set_names(jsonl):  # type: ignore[no-untyped-def]

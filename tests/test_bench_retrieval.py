@@ -37,10 +37,11 @@ def test_figures_split_procedures_with_and_without_calibration_questions():
 
 
 def test_the_seed_spread_reads_each_sets_gated_figures():
-    from bench.retrieval import QUESTION_SETS, _headline
+    from bench.retrieval import LABELS, POOLED, QUESTION_SETS, _headline
 
     config = {name: {"recall@5": 0.9, "correct_no_answer": 0.8, "threshold": 0.3,
-                     "per_style": {"spoken": {"recall@5": 0.85, "correct_no_answer": 0.7}}} for name in QUESTION_SETS}
+                     "per_style": {"spoken": {"recall@5": 0.85, "correct_no_answer": 0.7}}} for name in LABELS}
+    config[POOLED]["per_style"] = {"spoken": {"recall@5": 0.8, "correct_no_answer": 0.9}}
     headline = _headline(config)
-    assert headline["threshold"] == 0.3 and set(headline["sets"]) == set(QUESTION_SETS)
-    assert headline["longtail_per_style"] == {"spoken": {"answered_recall@5": 0.85, "correct_no_answer": 0.7}}
+    assert headline["threshold"] == 0.3 and set(headline["sets"]) == {*QUESTION_SETS, POOLED}
+    assert headline["sealed_per_style"] == {"spoken": {"answered_recall@5": 0.8, "correct_no_answer": 0.9}}
