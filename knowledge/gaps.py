@@ -116,18 +116,20 @@ class GapTable:
         mại" asks for "đăng ký khuyến mại"); a phrase found in either counts.
         """
         forms = dict.fromkeys((text, analysis_form(text)))
-        found = {form: self._asked.search(form, spread=PHRASE_SPREAD) for form in forms}
-        asked = [m.entry for matches in found.values() for m in matches]
-        if not asked or any(self._asks_for_held(form, matches) for form, matches in found.items()):
-            return None
         # Every entry's own phrases count, even inside another entry's longer one.
         with_ = {m.entry for form in forms for m in self._with.search(form, maximal=False)}
         unless = {m.entry for form in forms for m in self._unless.search(form, maximal=False, spread=PHRASE_SPREAD)}
-        for number in dict.fromkeys(asked):
-            gap = self.gaps[number]
-            if (not gap.with_ or number in with_) and number not in unless:
-                return gap
-        return None
+
+        def applies(number: int) -> bool:
+            return (not self.gaps[number].with_ or number in with_) and number not in unless
+
+        # Only the entries that apply: an entry its `unless` rules out does not claim a held phrase as its own.
+        found = {form: [m for m in self._asked.search(form, spread=PHRASE_SPREAD) if applies(m.entry)]
+                 for form in forms}
+        asked = [m.entry for matches in found.values() for m in matches]
+        if not asked or any(self._asks_for_held(form, matches) for form, matches in found.items()):
+            return None
+        return self.gaps[asked[0]]
 
     def _asks_for_held(self, form: str, asked: list) -> bool:
         """Whether ``form`` asks for a procedure the base holds rather than for the topics it mentions:

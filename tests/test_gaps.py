@@ -134,6 +134,20 @@ def test_what_the_base_holds_told_as_the_story_does_not_hide_the_topic(question:
     assert gap is not None and gap.topic == topic
 
 
+def test_an_entry_its_unless_rules_out_does_not_claim_a_held_phrase(tmp_path: Path) -> None:
+    """ "người hòa giải tranh chấp" asks for the mediator registration the base holds; the words overlap the
+    mediation topic's phrase, but that topic's `unless` rules it out, so the held phrase, after the pension
+    topic's words, still makes the question one for the base."""
+    gaps, held = tmp_path / "gaps.yaml", tmp_path / "held.yaml"
+    gaps.write_text("- topic: lương hưu\n  asked: [nghỉ hưu]\n"
+                    "- topic: yêu cầu hòa giải\n  asked: [hòa giải tranh chấp]\n  unless: [người hòa giải]\n",
+                    encoding="utf-8")
+    held.write_text("- procedure: hòa giải viên\n  phrases: [người hòa giải tranh chấp]\n", encoding="utf-8")
+    table = GapTable.load(gaps, held)
+    assert table.find("luật sư đã nghỉ hưu muốn đăng ký làm người hòa giải tranh chấp thương mại") is None
+    assert table.find("tôi đã nghỉ hưu, công ty nợ lương hưu").topic == "lương hưu"
+
+
 def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeIndex) -> None:
     """A procedure name that reads as a gap means the catalogue has it now: delete the entry."""
     gaps = GapTable.load()

@@ -103,10 +103,12 @@ from knowledge.index.confidence import CHANNEL_STYLES, FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
 
 CALIBRATION = Path(__file__).resolve().parent / "data" / "kb_calibration.jsonl"
-# The product's targets (issue 9's, which raised issue 2's 0.80 for "no answer"): recall@5 with the
-# gate, and correct "no answer".
+# The product's targets: recall@5 with the gate, and correct "no answer". Issue 9 asks for 0.90 and 0.85
+# overall and for no writing style below 0.85. The styles spread by about 0.05 either side of the whole,
+# so both are aimed at 0.90 overall, the no-answer as the recall already was: aimed at 0.85, the gate
+# met it overall and left the weakest styles' no-answer at 0.70-0.80 (see the module docstring).
 RECALL_TARGET = 0.90
-NO_ANSWER_TARGET = 0.85
+NO_ANSWER_TARGET = 0.90
 # Below the threshold, suggestions are offered down to where they still hold this share of the
 # right procedures the ranking found: at most 1 in 20 is lost without being offered.
 SUGGEST_RECALL = 0.95
