@@ -34,9 +34,9 @@ questions about procedures that are not in the base. The sets:
   about; only its aggregate numbers are ever read. The claims rest on it.
 * ``bench/data/kb_questions_longtail_2.jsonl`` (sealed long tail 2): written blind
   the same way after the gate had been tuned, mostly questions the base cannot
-  answer (30 per style), about procedures that no other set or calibration
+  answer (26-30 per style), about procedures that no other set or calibration
   question names. With the first sealed set's 10 per style, a style's correct
-  no-answer rests on 40 questions, so the two are also reported together
+  no-answer rests on 36-40 questions, so the two are also reported together
   ("both sealed sets"), and per style from the two together.
 
 For the served configuration, the gate's trade-off curve per style (answered
