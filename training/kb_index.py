@@ -17,12 +17,14 @@ The steps:
 4. encoders trained without each fifth of the calibration questions, for the
    reranker and the confidence model to read those questions' dense scores from
    (:mod:`training.kb_crossfit`);
-5. the reranker (:mod:`training.kb_reranker`), then the confidence model
+5. the scope model, which reads whether a question asks about something the base
+   holds, and its cross-fitted view for the calibration questions (:mod:`training.kb_scope`);
+6. the reranker (:mod:`training.kb_reranker`), then the confidence model
    (:mod:`training.kb_confidence`) over the reranked order; both are given to
    :meth:`KnowledgeIndex.replace`, which returns the finished, immutable index.
 
-:func:`train_components` (steps 1, 2 and 4, the slow ones) and :func:`assemble`
-(3 and 5) are separate so that the retrieval benchmark can assemble every
+:func:`train_components` (steps 1, 2, 4 and 5, the slow ones) and :func:`assemble`
+(3 and 6) are separate so that the retrieval benchmark can assemble every
 configuration it compares from one set of trained parts.
 """
 
@@ -38,6 +40,7 @@ from core.artifacts import new_version_dir, provenance, set_current
 from knowledge.aliases import DEFAULT_ALIASES_PATH, AliasTable
 from knowledge.gaps import DEFAULT_GAPS_PATH, DEFAULT_HELD_PATH
 from knowledge.index.hybrid import DENSE_WEIGHT, INDEX_FORMAT, KnowledgeIndex
+from knowledge.index.scope import ScopeModel
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer
 from nlu.entities.gazetteer import DEFAULT_LOCATIONS_PATH
@@ -46,22 +49,25 @@ from training.diacritics import train_restorer
 from training.kb_confidence import fit_confidence
 from training.kb_crossfit import Fold, cross_fitted, train_folds
 from training.kb_reranker import fit_reranker
+from training.kb_scope import AUDITS, FoldedScope, load_audits, train_scope
 from training.progress import Stages, quiet
 
 KIND = "kb-index"
 #: Bump when the recipe changes what it builds (steps, their inputs, the index's scoring code):
 #: set-up then rebuilds an index whose inputs did not change.
-RECIPE_VERSION = 9
-STEPS = 5
+RECIPE_VERSION = 10
+STEPS = 6
 
 
 @dataclass
 class Components:
-    """The slow, trained parts of an index (steps 1, 2 and 4)."""
+    """The slow, trained parts of an index (steps 1, 2, 4 and 5)."""
 
     restorer: NgramRestorer | None
     encoder_path: Path | None
     folds: list[Fold] = field(default_factory=list)
+    scope: ScopeModel | None = None
+    folded_scope: FoldedScope | None = None  # for fitting the confidence model only
 
 
 def train_components(
@@ -75,7 +81,7 @@ def train_components(
     seed: int = 13,
     stages: Stages | None = None,
 ) -> Components:
-    """Steps 1, 2 and 4 of the recipe (see the module docstring)."""
+    """Steps 1, 2, 4 and 5 of the recipe (see the module docstring)."""
     stages = stages or quiet()
     with stages.stage("fitting the diacritics restorer"):
         restorer = train_restorer([p.raw for p in procedures]) if procedures else None
@@ -95,7 +101,13 @@ def train_components(
             folds = train_folds(procedures, calibration, aliases=aliases, seed=seed)
     else:
         stages.skip("training the cross-fitting encoders", "not needed")
-    return Components(restorer, encoder_path, folds)
+    scope = folded_scope = None
+    if calibration and procedures:
+        with stages.stage("fitting the scope model"):
+            scope, folded_scope = train_scope(procedures, calibration, load_audits(), seed=seed)
+    else:
+        stages.skip("fitting the scope model", "no calibration questions")
+    return Components(restorer, encoder_path, folds, scope, folded_scope)
 
 
 def assemble(
@@ -111,17 +123,18 @@ def assemble(
     seed: int = 13,
     stages: Stages | None = None,
 ) -> KnowledgeIndex:
-    """Steps 3 and 5 (see the module docstring); ``dense``, ``restore`` and ``rerank`` leave a part out
+    """Steps 3 and 6 (see the module docstring); ``dense``, ``restore`` and ``rerank`` leave a part out
     (the benchmark's configurations)."""
     stages = stages or quiet()
     with stages.stage("indexing the procedures"):
         index = KnowledgeIndex.build(procedures, aliases, encoder_path=components.encoder_path if dense else None,
                                      dense_weight=dense_weight, restorer=components.restorer if restore else None)
+        index = index.replace(scope=components.scope)
     if not calibration:
         stages.skip("fitting the reranker and the confidence model", "no calibration questions")
         return index
     with stages.stage("fitting the reranker and the confidence model"):
-        scoring = cross_fitted(index, components.folds)
+        scoring = cross_fitted(index, components.folds).replace(scope=components.folded_scope)
         reranker = fit_reranker(scoring, list(calibration), seed=seed) if rerank else None
         confidence = fit_confidence(scoring.replace(reranker=reranker), list(calibration), seed=seed)
     return index.replace(reranker=reranker, confidence=confidence)
@@ -165,6 +178,7 @@ def index_fingerprint(
         DEFAULT_HELD_PATH.read_text(encoding="utf-8"),  # ...unless the question also asks for one of these
         DEFAULT_ABBREVIATIONS_PATH.read_text(encoding="utf-8"),
         DEFAULT_LOCATIONS_PATH.read_text(encoding="utf-8"),  # the places coverage counts as story
+        AUDITS.read_text(encoding="utf-8"),  # what the scope model learns the base does not hold
     ):
         digest.update(part.encode("utf-8"))
         digest.update(b"\0")

@@ -2,4 +2,5 @@
 unaccented forms (:mod:`.lexical`), a dense encoder + faiss (:mod:`.dense`), fused
 with a reranker, a confidence decision and near-tie grouping (:mod:`.hybrid`). What the reranker and
 the confidence model read: how much of the question a procedure covers (:mod:`.coverage`) and whether
-its name carries an action the question did not ask for (:mod:`.actions`)."""
+its name carries an action the question did not ask for (:mod:`.actions`); and whether the question alone
+reads as one about what the base holds (:mod:`.scope`)."""

@@ -3,7 +3,8 @@
 A small logistic model over features of the ranking (how much of the question
 the best procedure's name and aliases cover and how much of its name the
 question mentions, see :mod:`.coverage`; how strong and how separated the best
-score is; how close the dense encoder puts them). ``training/kb_confidence``
+score is; how close the dense encoder puts them; how likely the question alone
+asks about something the base holds, see :mod:`.scope`). ``training/kb_confidence``
 fits it on the project's calibration questions (``training/data/kb_calibration.jsonl``),
 which include questions about procedures that are not in the base and
 everyday questions that are not about procedures at all. Until it is fitted,
@@ -32,6 +33,7 @@ FEATURES = (
     "name_vocabulary_coverage",
     "name_coverage",
     "top_unasked",
+    "in_scope",
 )
 
 

@@ -24,7 +24,8 @@ How a question is answered:
 4. Confidence: a small logistic model (:mod:`.confidence`) over features of the
    ranking, chiefly how much of the question's content (IDF-weighted syllables
    that are not question words or story words) the best procedure's name and
-   aliases cover. Below its threshold the response has no hits, so the
+   aliases cover, and how likely the question alone reads as one about what the
+   base holds (:mod:`.scope`). Below its threshold the response has no hits, so the
    assistant can say it does not know instead of answering the wrong procedure.
    A question about a topic the base is known to lack (:mod:`knowledge.gaps`)
    gets no hits either, and the response names the topic.
@@ -55,6 +56,7 @@ from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_
 from knowledge.index.lexical import FieldedBM25
 from knowledge.index.query import InvalidQuery, Query
 from knowledge.index.results import Hit, SearchResponse
+from knowledge.index.scope import SCOPE_FILE, ScopeModel
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer, normalize, strip_diacritics
 
@@ -103,6 +105,12 @@ class DenseSearch(Protocol):
     """What the index asks of its dense half (a :class:`~knowledge.index.dense.DenseRetriever`)."""
 
     def search(self, query: str, k: int = 10) -> list[tuple[int, float]]: ...
+
+
+class InScope(Protocol):
+    """Reads a question alone: the probability that the base holds what it asks (:mod:`.scope`)."""
+
+    def probability(self, text: str) -> float: ...
 
 
 @dataclass
@@ -173,6 +181,7 @@ class KnowledgeIndex:
         restorer: NgramRestorer | None = None,
         meta: dict | None = None,
         gaps: GapTable | None = None,
+        scope: InScope | None = None,
     ) -> None:
         self.lexical = lexical
         self.docs = docs  # code, name, level, key_text (name + aliases) per procedure
@@ -185,6 +194,7 @@ class KnowledgeIndex:
         self.restorer = restorer
         self.meta = meta or {}
         self.gaps = gaps or GapTable.load()
+        self.scope = scope  # None: the confidence model reads in_scope as 0
         self._base_names = [base_name(d["name"] or "") for d in docs]
         self._age_ranges = [age_range(d["name"] or "") for d in docs]
         self.coverage = CoverageScorer(
@@ -195,9 +205,9 @@ class KnowledgeIndex:
 
     def replace(self, **changes: Any) -> KnowledgeIndex:
         """A new index with some parts replaced (``reranker``, ``confidence``, ``dense``, ``dense_weight``,
-        ``field_weights``, ``aliases``, ``gaps``, ``meta``), sharing the rest; this one is left as it is."""
+        ``field_weights``, ``aliases``, ``gaps``, ``scope``, ``meta``), sharing the rest; this one is left as it is."""
         unknown = set(changes) - {"reranker", "confidence", "dense", "dense_weight", "field_weights", "aliases",
-                                  "gaps", "meta"}
+                                  "gaps", "scope", "meta"}
         if unknown:
             raise TypeError(f"cannot replace {', '.join(sorted(unknown))}")
         new = copy.copy(self)
@@ -317,6 +327,7 @@ class KnowledgeIndex:
             # for "xin trợ cấp thất nghiệp"): often the procedure asked for is not in the knowledge base.
             "top_unasked": (float(bool(top_features["unasked_actions"] or top_features["unasked_applicant"]))
                             if top_features is not None else self._unasked(top, query)),
+            "in_scope": self.scope.probability(query.text) if self.scope is not None else 0.0,
         }
         return Ranking(query, order, fused, features, any_match=True, candidates=candidates)
 
@@ -398,6 +409,8 @@ class KnowledgeIndex:
             self.dense.save(directory / "dense")  # type: ignore[attr-defined]
         if self.restorer is not None:
             self.restorer.save(directory / RESTORER_FILE)
+        if isinstance(self.scope, ScopeModel):
+            self.scope.save(directory)
         payload = {
             "meta": self.meta,
             "dense_weight": self.dense_weight,
@@ -430,4 +443,5 @@ class KnowledgeIndex:
             reranker=LogisticModel.from_json(payload["reranker"]) if payload.get("reranker") else None,
             restorer=NgramRestorer.load(directory / RESTORER_FILE) if (directory / RESTORER_FILE).is_file() else None,
             meta=payload["meta"],
+            scope=ScopeModel.load(directory) if (directory / SCOPE_FILE).is_file() else None,
         )
