@@ -77,12 +77,17 @@ class ProcedureFlow:
         names_procedure = bool(ctx.entities("procedure"))
         if topic is not None and not names_procedure and not ctx.residual and not search_first:
             return self.follow_up(ctx, topic, facet)
-        outcome = self.from_search(ctx, self.search(ctx), facet or Facet.overview)
+        response = self.search(ctx)
+        stray = topic is not None and not names_procedure and len(ctx.residual) <= 1
+        if stray and not response.results and not response.missing:
+            # One stray word ("còn cho bé thì sao?", "mấy ngày thì xong") names no procedure of its own: the
+            # topic stands, rather than procedures merely offered for that word. More words ("giá vàng hôm
+            # nay bao nhiêu") are another question, which the index does not answer.
+            return self.follow_up(ctx, topic, facet)
+        outcome = self.from_search(ctx, response, facet or Facet.overview)
         if outcome is not None:
             return outcome
-        if topic is not None and not names_procedure and len(ctx.residual) <= 1:
-            # One stray word ("còn cho bé thì sao?") names no procedure of its own: the topic stands. More
-            # words ("giá vàng hôm nay bao nhiêu") are another question, which the index does not answer.
+        if stray:
             return self.follow_up(ctx, topic, facet)
         if topic is None and facet is not None and not names_procedure and not ctx.residual:
             return self.ask_which(ctx, facet)
