@@ -23,7 +23,6 @@ about 2.5 ms a search (p50 2.4 -> 5.1 ms in ``bench.retrieval``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -31,14 +30,15 @@ from sklearn.model_selection import StratifiedKFold
 
 from knowledge.index.scope import ScopeModel
 from knowledge.records import Procedure
+from training.kb_confidence import load_calibration
 from training.kb_crossfit import FOLDS
 
 AUDITS = Path(__file__).resolve().parent / "data" / "gap_audits.jsonl"
 
 
 def load_audits(path: Path = AUDITS) -> list[dict]:
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
+    """The gap audits' questions: JSON lines, read as the calibration questions are."""
+    return load_calibration(path)
 
 
 class FoldedScope:
