@@ -14,6 +14,8 @@
                                 July 2025, what a current one is made of
 :mod:`dialogue.understanding`   reading a reply against the conversation: numbers, ordinals, qualifiers,
                                 yes/no, follow-up words
+:mod:`dialogue.cues`            what a message says whatever the NLU read: people in danger, a person
+                                asked for, "nói lại đi", "đọc tiếp", "không phải, ý tôi là …"
 :mod:`dialogue.responses`       the wording (``dialogue/data/responses.yaml``), validated on load
 :mod:`dialogue.render`          an outcome worded per channel (:mod:`dialogue.speech` for the phone)
 :mod:`dialogue.tracker`         what a conversation remembers between turns (stored as JSON)

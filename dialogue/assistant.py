@@ -62,6 +62,8 @@ log = structlog.get_logger(__name__)
 MAX_READ = 1000
 MAX_STORED = 5000
 MAX_SESSION_ID = 128
+#: Characters of the last reply the tracker keeps, to say again ("nói lại đi"); a longer one is cut there.
+MAX_REPEATED = 3000
 
 
 class DialogueUnavailable(RuntimeError):
@@ -159,6 +161,8 @@ class DialogueAssistant:
                     "out", "assistant", reply, intent=intent, confidence=round(ctx.confidence, 4), sources=sources,
                     quick_replies=[q.model_dump(mode="json") for q in quick_replies], action=outcome.action,
                     latency_ms={k: round(v, 2) for k, v in stored.items()}, reply_to=incoming)
+            if reply and outcome.action not in ("repeat", "line_check"):
+                ctx.tracker.last_reply = reply[:MAX_REPEATED]
             writer.state = ctx.tracker.to_state()
         latency["store"] = self._store_ms(store_started, latency, search_before)
         latency["total"] = _ms(started)
@@ -220,7 +224,7 @@ class DialogueAssistant:
             return
         if ctx.intent in FACETS or ctx.intent in ("nlu_fallback", "out_of_scope"):
             if ctx.residual or ctx.entities("procedure"):
-                ctx.search(procedure_query(ctx.text))
+                ctx.search(procedure_query(ctx.question))
 
 
 def _clean(text: str) -> str:

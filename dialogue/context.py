@@ -101,6 +101,15 @@ class Context:
         return residual(self.view, self.spans, restored=self.restored and self.view != self.text)
 
     @cached_property
+    def question(self) -> str:
+        """The message as searched: without the places it names ("thị xã Hương Thủy" is no irrigation works,
+        "phường An Cựu" no procedure), unless that leaves less than two words."""
+        text = self.text
+        for entity in sorted(self.entities("location"), key=lambda e: e.start, reverse=True):
+            text = text[:entity.start] + " " + text[entity.end:]
+        return " ".join(text.split()) if len(text.split()) >= 2 else self.text
+
+    @cached_property
     def bare(self) -> str:
         """The message without its circumstances: "phường Thuận Hóa" names a place, not a level."""
         text = self.view

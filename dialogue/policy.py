@@ -23,6 +23,7 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
+from dialogue.cues import asks, asks_for_person, asks_more, asks_repeat, checks_line, correction, in_danger
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -53,10 +54,15 @@ class Policy:
     def decide(self, ctx: Context, effects: Effects) -> Outcome:
         if not ctx.text.strip():
             return Outcome("empty_message", [Say("empty_message")])
-        if ctx.intent == "emergency" and not self.not_an_emergency(ctx):
+        if (ctx.intent == "emergency" or in_danger(ctx.text)) and not self.not_an_emergency(ctx):
             return self.emergency(ctx, effects)
         if ctx.handoff_state == "active":
             return Outcome("to_operator", [], handoff=True)
+        if ctx.command is None and ctx.tracker.last_reply:
+            if asks_repeat(ctx.text):  # "hả?", "nghe không rõ, nói lại đi": the same reply again
+                return Outcome("repeat", [Say("repeat", {"reply": ctx.tracker.last_reply})])
+            if checks_line(ctx.text):  # "alo alo" in the middle of a call: still here, nothing lost
+                return Outcome("line_check", [Say("line_check")])
         if ctx.intent not in _ELSEWHERE_PLACES and ctx.tracker.report is None:
             ctx.tracker.ward = self.places.ward_of(ctx) or ctx.tracker.ward
         outcome = self.pending(ctx, effects) if ctx.tracker.pending is not None else None
@@ -133,6 +139,16 @@ class Policy:
                     return self.procedures.answer(ctx, topic.code, facet, siblings=topic.siblings,
                                                   question=topic.question)
                 return self.procedures.ask_which(ctx, facet)
+        meant = correction(ctx.text)
+        if meant is not None and intent not in ("request_human", "check_status", "report_issue"):
+            # "Không phải, ý tui là cccd của con tui, làm lần đầu": what was meant is the question now.
+            ctx.tracker.topic = None
+            outcome = self.procedures.ask(ctx, facet_from_words(meant), search_first=True, meant=meant)
+            return outcome or Outcome("answer_rejected", [Say("choice_declined")])
+        if topic is not None and command is None and asks_more(ctx.text) and len(ctx.residual) <= 2 and (
+                FACETS.get(intent) in (None, Facet.overview, topic.facet)):
+            # "đọc tiếp đi", "còn giấy tờ chi nữa": the rest of what was shown briefly (the "Xem đầy đủ" button)
+            return self.procedures.full(ctx) or self.not_understood()
         if topic is not None and rejects(ctx.text) and not ctx.entities("procedure"):
             # "Không phải cái đó": the last answer was about the wrong procedure; it is no longer the topic.
             ctx.tracker.topic = None
@@ -140,13 +156,20 @@ class Policy:
         if ctx.handoff_state == "waiting" and self.yes_or_no(ctx) is False:  # "thôi, không cần nữa"
             effects.cancel_handoff()
             return Outcome("handoff_cancelled", [Say("handoff_cancelled")])
-        if intent == "request_human":
+        if intent == "request_human" or asks_for_person(ctx.text):
             return self.handoff(ctx, effects, "request_human")
         if ctx.entity("application_code") is not None and intent != "report_issue" or intent == "check_status":
             return self.status.start(ctx)
         if intent == "report_issue":
             if ctx.handoff_state == "waiting" and ctx.confidence < 0.8:  # "tôi vẫn đang chờ" is no report
                 return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+            if asks(ctx.text):
+                # A question about a matter the city's base lacks ("bệnh viện … khám bhyt trái tuyến có được
+                # hưởng ko", "cúp điện từ sáng, gọi ai") is told so, not filed as a street report.
+                response = ctx.search(ctx.question)
+                missing = self.procedures.from_search(ctx, response, Facet.overview) if response.missing else None
+                if missing is not None:
+                    return missing
             return self.reports.start(ctx)
         if intent == "ask_admin_unit":
             return self.places.answer(ctx)
@@ -154,6 +177,8 @@ class Policy:
             return self.inform(ctx)
         if intent in FACETS:
             asked = FACETS[intent]
+            if asked is Facet.place and facet_from_words(ctx.view) is Facet.duration:
+                asked = Facet.duration  # Huế's "khi mô có" asks when, though "mô" is also "where"
             # "ask_procedure" on a follow-up without facet words keeps the topic's facet.
             facet = asked if asked is not Facet.overview else facet_from_words(ctx.view) or (
                 None if topic is not None and len(ctx.residual) <= 1 else Facet.overview)
@@ -196,6 +221,12 @@ class Policy:
         """
         if ctx.handoff_state == "waiting":  # "tôi vẫn đang chờ": for the operator, who has the transcript
             return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+        asked = facet_from_words(ctx.view)
+        if asked is not None and ctx.residual:
+            # "Vợ tui mới sinh em bé, giờ phải làm giấy tờ chi": a situation told, and a question asked about it.
+            outcome = self.procedures.ask(ctx, asked, search_first=True)
+            if outcome is not None:
+                return outcome
         topic = ctx.tracker.topic
         notes = self.places.notes(ctx)
         said_ward = ctx.tracker.ward if self.places.ward_of(ctx) else None

@@ -24,15 +24,18 @@ a button for the whole of it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 from dialogue.context import Context
+from dialogue.cues import correction
 from dialogue.outcome import Outcome, Say, ShowAnswer
+from dialogue.render import headline
 from dialogue.responses import Labels, QuickReplySpec
 from dialogue.tracker import Option, Pending, Topic
 from dialogue.turns import Source
-from dialogue.understanding import (choice_index, name_qualifiers, pick_by_words, procedure_query, rejects, words,
-                                    yes_no)
+from dialogue.understanding import (choice_index, facet_from_words, levels_of, name_qualifiers, pick_by_words, plain,
+                                    procedure_query, rejects, words, yes_no)
 from knowledge.answers import Answer, Facet, render_answer
 from knowledge.index.hybrid import base_name
 from knowledge.index.results import Hit, SearchResponse
@@ -51,6 +54,12 @@ INTENTS: dict[Facet, str] = {facet: intent for intent, facet in FACETS.items()}
 #: The facets offered as buttons after an answer, in this order.
 FOLLOW_UPS = (Facet.documents, Facet.fee, Facet.duration, Facet.place, Facet.online)
 MAX_OPTIONS = 4
+#: "Còn … thì sao?", "thế còn …": the topic's facet again, for another case.
+_WHAT_ABOUT = re.compile(r"\b(?:con|the con|vay con|thi sao|the nao)\b")
+#: Where a question about the topic that names no facet is looked for, in this order.
+ABOUT_ORDER = (Facet.documents, Facet.place, Facet.online, Facet.fee, Facet.duration, Facet.overview)
+#: Words a message may add to refine the topic, beyond follow-up words ("cái lần đầu", "cho người cao tuổi").
+MAX_REFINING = 3
 
 
 def option(hit: Hit) -> Option:
@@ -67,23 +76,41 @@ class ProcedureFlow:
         self.labels = labels
 
     # -- entry points ------------------------------------------------------------------------------
-    def ask(self, ctx: Context, facet: Facet | None, *, search_first: bool = False) -> Outcome | None:
+    def ask(self, ctx: Context, facet: Facet | None, *, search_first: bool = False,
+            meant: str | None = None) -> Outcome | None:
         """A question about a procedure (``facet``: what is asked; None: not said, the topic's or an overview).
 
-        Returns None when the message is not about a procedure at all (nothing found, no topic to follow up
-        on): the caller decides what to say.
+        ``meant``: what a correction says was meant ("không phải, ý tôi là sang tên xe"), searched in place of
+        the whole message. Returns None when the message is not about a procedure at all (nothing found, no
+        topic to follow up on): the caller decides what to say.
         """
         topic = ctx.tracker.topic
         names_procedure = bool(ctx.entities("procedure"))
         if topic is not None and not names_procedure and not ctx.residual and not search_first:
             return self.follow_up(ctx, topic, facet)
-        response = self.search(ctx)
+        response = self.search(ctx) if meant is None else ctx.search(procedure_query(meant))
         stray = topic is not None and not names_procedure and len(ctx.residual) <= 1
-        if stray and not response.results and not response.missing:
+        if stray and not response.missing and (not response.results or facet not in (None, Facet.overview)):
             # One stray word ("còn cho bé thì sao?", "mấy ngày thì xong") names no procedure of its own: the
-            # topic stands, rather than procedures merely offered for that word. More words ("giá vàng hôm
-            # nay bao nhiêu") are another question, which the index does not answer.
+            # topic stands, rather than procedures merely offered for that word, or found for it while a
+            # facet of the topic is asked ("mấy ngày thì có giấy phép", "tốn mấy đồng": not a fertiliser
+            # import licence or a processing contract). More words ("giá vàng hôm nay bao nhiêu") are
+            # another question, which the index does not answer. Asked with no facet and not as "còn … thì
+            # sao?" ("ủy quyền cho người khác đi làm được không"), it is looked for in the record.
+            if facet is None and not _WHAT_ABOUT.search(plain(ctx.text)):
+                return self.about(ctx, topic)
             return self.follow_up(ctx, topic, facet)
+        if topic is not None and not names_procedure and meant is None and 1 < len(ctx.residual) <= MAX_REFINING:
+            # A few words of no procedure of their own refine the topic ("thủ tục đăng ký xe" -> "cái lần đầu"):
+            # searched with the topic's question they find its sibling, alone they found a tax registration.
+            if (said := facet_from_words(ctx.view)) is not None:
+                # "có cần mang sổ hộ khẩu không": a facet of the topic asked about, in the citizen's own terms.
+                return self.follow_up(ctx, topic, said)
+            refined = ctx.search(procedure_query(f"{topic.question} {' '.join(ctx.residual)}"))
+            if refined.results and refined.results[0].code == topic.code:
+                return self.about(ctx, topic)
+            if refined.results:
+                response = refined
         outcome = self.from_search(ctx, response, facet or Facet.overview)
         if outcome is not None:
             return outcome
@@ -103,7 +130,7 @@ class ProcedureFlow:
         name to an official one it shares no word with ("nhập khẩu" -> "đăng ký thường trú"), the official name is
         searched in its place.
         """
-        response = ctx.search(procedure_query(ctx.text))
+        response = ctx.search(procedure_query(ctx.question))
         if response.results:
             return response
         for entity in ctx.entities("procedure"):
@@ -123,11 +150,25 @@ class ProcedureFlow:
         """A question about the current topic: another facet, a sibling, or which level."""
         if len(ctx.levels) >= 2:
             return self.which_level(ctx, topic)
-        asked = ctx.qualifiers
-        if asked.foreign is not None or asked.level is not None:
+        asked, own = ctx.qualifiers, name_qualifiers(topic.name, topic.level)
+        if asked.foreign not in (None, own.foreign) or asked.level not in (None, own.level):
+            # Another level or foreign element than the topic's ("làm ở phường nào cũng được hả" about a
+            # commune procedure asks where, not for a sibling).
             return self.switch(ctx, topic, facet)
         return self.answer(ctx, topic.code, facet or topic.facet, siblings=topic.siblings,
                            question=topic.question)
+
+    def about(self, ctx: Context, topic: Topic) -> Outcome:
+        """A question about the topic that names no facet ("ủy quyền cho người khác đi làm được không"): the
+        facet whose answer has its words (a power of attorney is among the documents), else that the record
+        does not say, rather than the last answer again."""
+        procedure = self.procedure(topic.code)
+        asked = set(words(" ".join(ctx.residual)))
+        for facet in ABOUT_ORDER if procedure is not None else ():
+            if asked <= set(words(render_answer(procedure, facet, ward=ctx.tracker.ward).text)):
+                return self.answer(ctx, topic.code, facet, siblings=topic.siblings, question=topic.question)
+        return Outcome("not_in_record", [Say("not_in_record", {"name": topic.name, "asked": " ".join(ctx.residual)})],
+                       procedure=topic.code)
 
     def full(self, ctx: Context) -> Outcome | None:
         """The whole answer of the topic's last facet (the "Xem đầy đủ" button)."""
@@ -161,6 +202,8 @@ class ProcedureFlow:
     def pending_choice(self, ctx: Context, pending: Pending) -> Outcome | None:
         """The reply to "Có phải anh/chị hỏi về …?"; None when it is not an answer to it (a fresh question)."""
         options = pending.options
+        if correction(ctx.text) is not None:
+            return None  # "không phải, ý tui là …": a new question, not a "no"
         picked: Option | None = None
         index = self.picks(ctx, pending)
         if index is not None:
@@ -180,7 +223,11 @@ class ProcedureFlow:
             ctx.tracker.pending = None
             return self.answer(ctx, picked.code, pending.facet, siblings=options, question=pending.question)
         asked = FACETS.get(ctx.intent)
+        if asked in (None, Facet.overview):
+            asked = facet_from_words(ctx.view) or asked  # "lam o mo": the NLU may not tell
         if asked is not None and not ctx.residual and not ctx.entities("procedure"):
+            if asked is not Facet.overview and levels_of(options):
+                return self.answer_at_levels(ctx, pending, asked)
             # "rứa có mất tiền không?" while choosing: the question changes, the choice stands.
             pending.facet = asked if asked is not Facet.overview else pending.facet
             return Outcome("ask_choice", [Say("choice_repeat", {"options": options})],
@@ -193,6 +240,34 @@ class ProcedureFlow:
                            quick_replies=self.option_buttons(options), procedure=options[0].code)
         ctx.tracker.pending = None
         return None
+
+    def answer_at_levels(self, ctx: Context, pending: Pending, facet: Facet) -> Outcome:
+        """A facet asked while the citizen is to choose a level ("phí bao nhiêu" between căn cước at the commune
+        and at the city): answered for the commune's, where citizens go, saying whether it differs at the other.
+
+        User tests (6 December 2026) found the level question a dead end: citizens do not know what "thực
+        hiện tại cấp tỉnh" means, and asked their question again and again.
+        """
+        options = pending.options
+        levels = levels_of(options)
+        home = options[levels.index("xa")] if "xa" in levels else options[0]
+        others = [o for o in options if o.code != home.code]
+        rendered = [self.procedure(o.code) for o in options]
+        # A fee or a time is the same when its amounts are (the portal's notes under them vary by record).
+        said = headline if facet in (Facet.fee, Facet.duration) else list
+        answers = [said(render_answer(p, facet, ward=ctx.tracker.ward).points) for p in rendered if p is not None]
+        outcome = self.answer(ctx, home.code, facet, siblings=options, question=pending.question)
+        if not outcome.action.startswith("answer"):
+            return outcome
+        label = self.labels.levels.get
+        named = [label(level or "", level or "") for level in levels]
+        lead = (Say("same_at_levels", {"facet": self.labels.facet_questions[facet], "levels": " hay ".join(named)})
+                if len(answers) == len(options) and all(a == answers[0] for a in answers) else
+                Say("answered_at_level", {"facet": self.labels.facet_questions[facet],
+                                          "level": named[options.index(home)],
+                                          "others": ", ".join(named[options.index(o)] for o in others)}))
+        outcome.parts[0] = lead  # in place of the usual lead, "Dạ, theo hồ sơ thủ tục …"
+        return outcome
 
     # -- search results --------------------------------------------------------------------------------
     def from_search(self, ctx: Context, response: SearchResponse, facet: Facet) -> Outcome | None:

@@ -24,6 +24,7 @@ from dialogue.outcome import Outcome, Say, ShowAnswer
 from dialogue.responses import QuickReplySpec, Responses
 from dialogue.speech import shorten, speakable, spell
 from dialogue.tracker import Option
+from dialogue.understanding import levels_of
 from dialogue.turns import QuickReply
 from knowledge.answers import PORTAL, Answer, Facet
 from knowledge.answers.place import LOCAL_OFFICES
@@ -41,6 +42,10 @@ LIMITS: dict[str, Limits] = {
     "zalo": Limits(max_chars=2000, max_buttons=5, brief_items=3),
     "voice": Limits(max_chars=700, max_buttons=0, brief_items=2),
 }
+#: Characters of a procedure's name read out as an option on the phone.
+VOICE_OPTION_CHARS = 90
+#: Items read when the caller asks for the rest ("đọc tiếp"); the reply is still cut at ``max_chars``.
+VOICE_FULL_ITEMS = 12
 #: Values read out letter by letter and digit by digit on the phone.
 SPELLED = frozenset({"ticket_id", "code"})
 
@@ -53,7 +58,9 @@ class Renderer:
         limits = LIMITS.get(channel, LIMITS["web"])
         pieces = [piece for piece in (self.part(part, channel) for part in outcome.parts) if piece.strip()]
         if channel == "voice":
-            text = shorten(speakable(" ".join(pieces)), limits.max_chars or 10_000)
+            # Each piece a sentence of its own, or the synthesiser runs "… mười nghìn đồng Lưu ý …" together.
+            said = " ".join(p if p.rstrip()[-1:] in ".?!:," else p.rstrip() + "." for p in pieces)
+            text = shorten(speakable(said), limits.max_chars or 10_000)
         else:
             text = "\n\n".join(pieces)
             if channel == "zalo":
@@ -98,7 +105,12 @@ class Renderer:
 
     def options(self, options: Sequence[Option], channel: str) -> str:
         if channel == "voice":
-            return "; ".join(f"số {i}, {o.name}" for i, o in enumerate(options, 1))
+            # Heard, "Cấp lại thẻ căn cước" and "… (thực hiện tại cấp tỉnh)" sound alike: the levels are said
+            # instead; other names are cut to what a caller can hold in mind.
+            levels = levels_of(options)
+            named = ([f"làm ở {self.responses.labels.levels.get(level or '', level or '')}" for level in levels]
+                     if levels else [shorten(o.name, VOICE_OPTION_CHARS) for o in options])
+            return "; ".join(f"số {i}, {name}" for i, name in enumerate(named, 1))
         bold = "**" if channel == "web" else ""
         return "\n".join(f"{i}. {bold}{o.name}{bold}" for i, o in enumerate(options, 1))
 
@@ -107,8 +119,11 @@ class Renderer:
         limits = LIMITS.get(channel, LIMITS["web"])
         url = answer.url or PORTAL
         if channel == "voice":
-            lines = [line for line in answer.brief(limits.brief_items).splitlines()[1:-1]
-                     if not line.startswith("(còn ")]  # "(còn 4 ý nữa)" is for a screen
+            if answer.facet in (Facet.fee, Facet.duration) and not full:
+                lines = headline(answer.points)
+            else:  # "đọc tiếp" (full) reads the rest of a list, as far as a call's reply goes
+                lines = [line for line in answer.brief(VOICE_FULL_ITEMS if full else limits.brief_items).splitlines()
+                         [1:-1] if not line.startswith("(còn ")]  # "(còn 4 ý nữa)" is for a screen
             local = next((point for point in answer.points if point.startswith(LOCAL_OFFICES)), None)
             if answer.facet is Facet.place and local and local not in lines:
                 lines.insert(0, local)  # the ward's office first; the record's quotes are long to hear
@@ -125,3 +140,20 @@ class Renderer:
             # Cut the body, never the title or the link: the whole answer stays one tap away.
             text = shorten(text, max(limits.max_chars - len(answer.title) - len(link) - 400, 200))
         return "\n".join([answer.title, text, link])
+
+
+def headline(points: Sequence[str]) -> list[str]:
+    """What a caller hears of a fee or a time: the amount for every way of submitting (the first line, and the
+    list under it when it is a heading) and the notes that change it ("Đang áp dụng …", "Lưu ý: …"), not the
+    record's explanations and quotes, which the screen shows."""
+    if not points:
+        return []
+    lines = [points[0]]
+    rest = list(points[1:])
+    while points[0].endswith(":") and rest and rest[0].startswith("- "):
+        lines.append(rest.pop(0))
+    if "không ghi đơn vị" in points[0] and len(rest) >= 2 and rest[1].startswith("- "):
+        lines.extend(rest[:2])  # a bare "1": the steps' own words say what it means ("trong ngày", "tối đa một ngày")
+    worked = any("(đến hết" in line for line in lines)  # the amount today is said already, beside the record's
+    lines.extend(line for line in rest if line.startswith("Lưu ý:") or line.startswith("Đang áp dụng") and not worked)
+    return lines

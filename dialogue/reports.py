@@ -38,12 +38,24 @@ def says_what(ctx: Context) -> bool:
     return any(w.lower() not in _ANNOUNCE and not w.isdigit() for w in _WORD.findall(text))
 
 
+# The lane and house number before a street ("kiệt 45 Phan Chu Trinh", "đầu kiệt 12 Chi Lăng"): a crew needs
+# them, and the gazetteer knows only the street.
+_LANE = re.compile(r"(?:(?:đầu|cuối|trong|dau|cuoi)\s+)?(?:kiệt|kiet|hẻm|hem|ngõ|ngo|ngách|số nhà|so nha|số|so)\s*"
+                   r"\d+[a-zA-Z]?(?:/\d+)*\s*$", re.IGNORECASE)
+# ...and a lane on a street the gazetteer does not know, capitalised as citizens write names.
+_LANE_ON_STREET = re.compile(r"\b(?:kiệt|kiet|hẻm|hem|ngõ|ngo)\s*\d+[a-zA-Z]?(?:/\d+)*(?:\s+[A-ZĐ][\wÀ-ỹ]*){1,4}")
+
+
 def places(ctx: Context) -> str:
-    """The places the message names, current names, joined ("đường Lê Lợi, cầu Trường Tiền")."""
+    """The places the message names, current names, joined ("kiệt 45 đường Phan Chu Trinh, cầu Trường Tiền")."""
     seen: list[str] = []
     for entity in ctx.entities("location"):
-        if entity.value not in seen:
-            seen.append(entity.value)
+        lane = _LANE.search(ctx.text[:entity.start])
+        place = f"{' '.join(lane.group().split())} {entity.value}" if lane else entity.value
+        if place not in seen:
+            seen.append(place)
+    if not seen and (street := _LANE_ON_STREET.search(ctx.text)):
+        seen.append(" ".join(street.group().split()))
     return ", ".join(seen)
 
 

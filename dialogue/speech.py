@@ -80,6 +80,9 @@ _URL = re.compile(r"https?://\S+")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _CODE_NOTE = re.compile(r"\s*\(mã [^)]*\)")
 _DATE = re.compile(r"(\bngày\s+)?\b(\d{1,2})/(\d{1,2})(?:/(\d{4}))?\b")
+_SPOKEN_DATE = re.compile(r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})(?:\s+năm\s+(\d{4}))?\b")
+# A legal document's number ("Thông tư số 12/2025/TT-BCA"): its number and year, not "mười hai hoặc …".
+_DOCUMENT_NUMBER = re.compile(r"\b(\d{1,4})/(\d{4})/[A-ZĐ][\wĐđ]*(?:-[\wĐđ]+)*")
 _TIME = re.compile(r"\b([01]?\d|2[0-3])(?::|h)([0-5]\d)\b")
 _RECEIPT = re.compile(r"\b\d{3}\.\d{2}\.\d{2}\.H\d{2}-\d{6}-\d{4}\b", re.IGNORECASE)
 _PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
@@ -109,6 +112,16 @@ def _say_date(match: re.Match[str]) -> str:
     return text + (f" năm {number_words(int(year))}" if year else "")
 
 
+def _say_spoken_date(match: re.Match[str]) -> str:
+    day, month, year = match.groups()
+    text = f"ngày {number_words(int(day))} tháng {number_words(int(month))}"
+    return text + (f" năm {number_words(int(year))}" if year else "")
+
+
+def _say_document_number(match: re.Match[str]) -> str:
+    return f"{number_words(int(match.group(1)))} năm {number_words(int(match.group(2)))}"
+
+
 def _say_time(match: re.Match[str]) -> str:
     hours, minutes = int(match.group(1)), int(match.group(2))
     return f"{number_words(hours)} giờ" + (f" {number_words(minutes)} phút" if minutes else "")
@@ -122,10 +135,12 @@ def speakable(text: str) -> str:
     text = text.replace("**", "").replace("“", "").replace("”", "").replace('"', "").replace("…", "")
     text = re.sub(r"^\s*[-•*]\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"\s*\n+\s*", ". ", text.strip())
+    text = _DOCUMENT_NUMBER.sub(_say_document_number, text)
     text = text.replace(";", ",").replace("/", " hoặc ") if "/" in text and not _DATE.search(text) else \
         text.replace(";", ",")
     text = _RECEIPT.sub(lambda m: spell(m.group()), text)
     text = _DATE.sub(_say_date, text)
+    text = _SPOKEN_DATE.sub(_say_spoken_date, text)
     text = _TIME.sub(_say_time, text)
     text = _PERCENT.sub(_say_percent, text)
     text = _AMOUNT.sub(lambda m: number_words(int(re.sub(r"[.,]", "", m.group()))), text)

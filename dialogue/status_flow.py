@@ -29,8 +29,22 @@ _DIGITS = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d[\d\s.\-]*")
 
 
+# Digits read out on the phone ("không chín không một hai ba bốn năm"), accented or not.
+_DIGIT_WORDS = {"không": "0", "khong": "0", "một": "1", "mot": "1", "mốt": "1", "hai": "2", "ba": "3", "bốn": "4",
+                "bon": "4", "tư": "4", "năm": "5", "nam": "5", "lăm": "5", "lam": "5", "sáu": "6", "sau": "6",
+                "bảy": "7", "bay": "7", "bẩy": "7", "tám": "8", "tam": "8", "chín": "9", "chin": "9"}
+_SPOKEN_RUN = re.compile(r"\b(?:(?:%s)\s+){4,}(?:%s)\b" % (("|".join(_DIGIT_WORDS),) * 2), re.IGNORECASE)
+
+
+def digits_said(text: str) -> str:
+    """``text`` with runs of five or more digits read out as words written as digits."""
+    return _SPOKEN_RUN.sub(lambda m: "".join(_DIGIT_WORDS[w.lower()] for w in m.group().split()), text)
+
+
 def attempted_code(text: str) -> str | None:
-    """The part of ``text`` that looks like an attempt at a code (to quote back), or None."""
+    """The part of ``text`` that looks like an attempt at a code (to quote back), or None; digits read out
+    as words count ("mã là không chín không một hai ba bốn năm" -> "09012345")."""
+    text = digits_said(text)
     if len(_DIGITS.findall(text)) < 5 and not _AGENCY.search(text):
         return None
     match = _DIGIT_RUN.search(text) or _AGENCY.search(text)

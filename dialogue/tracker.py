@@ -76,6 +76,7 @@ class Tracker(BaseModel):
     ward: str | None = None  # the citizen's ward/commune, once said: place answers name its office
     failures: int = 0  # turns in a row the assistant did not understand
     handoff_offered: bool = False
+    last_reply: str = ""  # as the channel worded it, to say again when the citizen did not catch it
 
     @classmethod
     def from_state(cls, state: dict[str, Any] | None) -> Tracker:

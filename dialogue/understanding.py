@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from knowledge.answers import Facet
+from knowledge.index.hybrid import base_name
 from nlu.text import expand_abbreviations, has_diacritics, normalize, strip_diacritics
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -143,6 +145,15 @@ def name_qualifiers(name: str, level: str | None = None) -> Qualifiers:
     return Qualifiers(foreign, lv)
 
 
+def levels_of(options: Sequence[Any]) -> list[str | None]:
+    """The level of each option (anything with a ``name`` and a ``level``) when the options are one procedure
+    at different levels ("Cấp lại thẻ căn cước", "… (thực hiện tại cấp tỉnh)"), else []."""
+    own = [name_qualifiers(o.name, o.level) for o in options]
+    levels = [q.level for q in own]
+    same = len({base_name(o.name) for o in options}) == 1 and len({q.foreign for q in own}) == 1
+    return levels if same and len(set(levels)) == len(levels) > 1 else []
+
+
 def levels_asked(text: str) -> list[str]:
     """Every level a message names ("ở xã hay ở tỉnh?" -> ["xa", "tinh"])."""
     return [name for name, pattern in _LEVELS if pattern.search(text)]
@@ -258,7 +269,8 @@ thế còn thì sao vậy à ạ dạ ơi nhé nha hả hở rồi nữa với c
 gì j chi sao ra không có được hay là làm cần phải muốn hỏi xin giúp và nếu z v s k nhỉ hè rứa mô ni tê răng chừ
 chứ cái đó này kia trường hợp như vậy ak uh ừ ok ui nghe luôn cũng ở tại lên về đến mấy thử coi xem biết cho em hỏi
 lệ phí tiền bao nhiêu tốn mất hết giá cả chi phí thu đóng khoản nộp miễn bn nhiêu
-lâu thời gian ngày tuần tháng giờ nhanh chậm lấy kết quả trả hạn
+lâu thời gian ngày tuần tháng giờ nhanh chậm lấy kết quả trả hạn khi lúc bao chừng bữa hôm
+đồng phép đăng ký
 đâu nơi cơ quan nhận chỗ ubnd ủy ban nhân dân trung tâm hành chính công một cửa bộ phận
 online onl trực tuyến qua mạng internet dịch vụ công trên điện thoại app vneid ứng dụng dvc web website nhà
 giấy tờ hồ sơ gồm những mang theo chuẩn bị thành phần kèm
@@ -303,14 +315,16 @@ def residual(text: str, spans: Iterable[tuple[int, int]] = (), *, restored: bool
 # ("giấy không tiền án tiền sự"), a survivor's allowance, land-use fees, rent, compensation.
 _MONEY = r"tiền(?! án| sự| tuất| sử dụng| thuê| điện| nước| lương| hỗ trợ| bồi thường| phạt| trợ cấp)"
 _FACET_WORDS = (
-    (Facet.fee, Pattern(rf"\b(?:lệ phí|phí|bao nhiêu tiền|mất tiền|tốn tiền|hết bao nhiêu|chi phí|{_MONEY})\b")),
+    (Facet.fee, Pattern(rf"\b(?:lệ phí|phí|bao nhiêu tiền|mất tiền|tốn tiền|hết bao nhiêu|chi phí|mấy đồng|"
+                        rf"bao nhiêu đồng|{_MONEY})\b")),
     (Facet.duration, Pattern(r"\b(?:bao lâu|mấy ngày|thời gian|bao nhiêu ngày|khi nào có|lâu không|mất lâu|"
-                             r"mấy bữa)\b")),
+                             r"mấy bữa|khi mô|lúc mô|bữa mô|hôm mô|chừng mô|bao giờ|khi nào|lúc nào|chừng nào|"
+                             r"mấy hôm|mấy tuần)\b")),
     (Facet.online, Pattern(r"\b(?:online|onl|trực tuyến|qua mạng|trên mạng|vneid)\b")),
     (Facet.place, Pattern(r"\b(?:ở đâu|nộp đâu|chỗ nào|nơi nào|ở mô|cơ quan nào|lên đâu|đi đâu|làm ở đâu|"
-                          r"nộp ở mô|lên mô)\b")),
+                          r"nộp ở mô|lên mô|nộp mô|làm mô|đi mô)\b")),
     (Facet.documents, Pattern(r"\b(?:giấy tờ|hồ sơ gồm|cần những gì|mang theo|thành phần hồ sơ|cần gì|hồ sơ gì|"
-                              r"giấy tờ gì)\b")),
+                              r"giấy tờ gì|giấy tờ chi|hồ sơ chi|cần chi|giấy tờ j|cần j|cần mang|phải mang|mang gì|mang chi)\b")),
 )
 
 

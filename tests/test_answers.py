@@ -274,3 +274,45 @@ def test_every_real_answer_carries_code_name_and_link() -> None:
         for facet in Facet:
             answer = render_answer(p, facet)
             assert p.code in answer.text and p.name in answer.text and p.url and p.url in answer.text
+
+
+def fee_with_periods() -> Procedure:
+    """A fee cell as the căn cước records write it: an amount, then rates for periods."""
+    explanation = ("(Cấp đổi thẻ căn cước: 50.000 đồng/thẻ căn cước)(Kể từ ngày 01/01/2025 đến hết ngày 31/12/2025, "
+                   "mức thu lệ phí khi nộp hồ sơ theo hình thức trực tuyến bằng 50% mức thu lệ phí quy định)"
+                   "(- Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu lệ phí cấp đổi thẻ căn cước bằng 50% "
+                   "mức thu nêu trên)")
+    return sample().model_copy(update={"channels": [
+        ChannelOption(channel=SubmissionChannel.in_person, fee="50,000 Việt Nam Đồng" + explanation),
+        ChannelOption(channel=SubmissionChannel.online, fee="50,000 Việt Nam Đồng" + explanation)]})
+
+
+def test_a_rate_for_a_period_that_holds_today_comes_first_with_what_it_comes_to() -> None:
+    from datetime import date
+
+    answer = render_answer(fee_with_periods(), Facet.fee, today=date(2026, 12, 6))
+    assert answer.points[0] == ("Phí, lệ phí: 50,000 Việt Nam Đồng (đến hết 31/12/2026 thu 25.000 đồng) "
+                                "(mọi hình thức nộp).")
+    assert answer.points[1].startswith("Đang áp dụng đến hết ngày 31/12/2026: “Kể từ ngày 01/7/2025")
+    assert answer.points[1].endswith("— tức 25.000 đồng.")
+    ended = next(p for p in answer.points if "01/01/2025" in p)
+    assert ended.endswith("(đã hết hạn từ 01/01/2026).")
+    assert "(đang áp dụng, đến hết 31/12/2026)" in answer.text
+
+
+def test_after_its_period_a_rate_is_marked_ended_and_the_amount_stands_alone() -> None:
+    from datetime import date
+
+    answer = render_answer(fee_with_periods(), Facet.fee, today=date(2027, 1, 1))
+    assert answer.points[0] == "Phí, lệ phí: 50,000 Việt Nam Đồng (mọi hình thức nộp)."
+    assert "Đang áp dụng" not in answer.text
+    assert "(đã hết hạn từ 01/01/2027)" in answer.text
+
+
+def test_a_free_cell_that_leaves_the_level_to_the_council_is_no_promise() -> None:
+    p = sample().model_copy(update={"channels": [ChannelOption(
+        channel=SubmissionChannel.in_person, fee="Miễn phí(Theo quy định của Hội đồng nhân dân cấp tỉnh)")]})
+    points = render_answer(p, Facet.fee).points
+    assert points[0] == "Phí, lệ phí: Miễn phí (mọi hình thức nộp)."
+    assert points[1].startswith("Lưu ý: ô “Phí, lệ phí” trên Cổng ghi miễn phí")
+    assert "Lưu ý" not in render_answer(sample(), Facet.fee).text  # a plain "Miễn phí" is left as it is

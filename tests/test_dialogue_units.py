@@ -224,3 +224,57 @@ def test_masking_keeps_receipt_codes_and_hides_numbers() -> None:
 def test_copying_an_outcome_keeps_its_templates() -> None:
     outcome = Outcome("greet", [Say("greet")])
     assert copy.deepcopy(outcome).templates == ["greet"]
+
+
+@pytest.mark.parametrize("text, danger", [
+    ("dây điện đứt rơi xuống đường có người bị điện giật", True),
+    ("cây đổ chắn ngang đường Lê Lợi, có người bị đè, gấp lắm", True),
+    ("ờ trên đường lên nhà tui đất đá sạt xuống lấp hết đường rồi", True),
+    ("co nguoi bi dien giat o duong le loi", True),
+    ("nhà bị cháy năm ngoái giờ làm lại sổ đỏ thế nào", False),
+    ("năm ngoái lũ cuốn trôi nhà, xin hỗ trợ thì làm sao", False),
+    ("giấy chứng nhận đủ điều kiện phòng cháy chữa cháy", False),
+    ("cây đổ chắn ngang đường Lê Lợi", False),  # a field report, not people in danger
+])
+def test_people_in_danger_are_read_from_the_words(text: str, danger: bool) -> None:
+    from dialogue.cues import in_danger
+
+    assert in_danger(text) is danger
+
+
+def test_conversational_cues() -> None:
+    from dialogue.cues import asks_for_person, asks_more, asks_repeat, checks_line, correction
+
+    assert all(asks_repeat(t) for t in ("hả", "hả?", "nghe không rõ nói lại đi", "em nói chậm lại được không"))
+    assert not any(asks_repeat(t) for t in ("đăng ký lại khai sinh", "dạ", "lệ phí bao nhiêu"))
+    assert checks_line("alo alo") and checks_line("alo em ơi") and not checks_line("alo cho hỏi khai sinh")
+    assert asks_more("đọc tiếp đi") and asks_more("còn giấy tờ chi nữa không") and not asks_more("lệ phí bao nhiêu")
+    assert asks_for_person("cho em gặp người thật đi, bot trả lời ko hiểu gì hết")
+    assert not asks_for_person("gặp người ký giấy ủy quyền ở đâu")
+    assert correction("không phải, ý tui là cccd của con tui 15 tuổi") == "cccd của con tui 15 tuổi"
+    assert correction("ý tôi là") is None and correction("không phải") is None
+
+
+def test_the_hotline_reads_document_numbers_and_dates_as_said() -> None:
+    said = speakable("theo Thông tư số 12/2025/TT-BCA, từ ngày 01 tháng 7 năm 2004")
+    assert "mười hai năm hai nghìn không trăm hai mươi lăm" in said and "hoặc" not in said
+    assert "ngày một tháng bảy năm hai nghìn không trăm linh bốn" in said
+
+
+def test_a_fee_on_the_phone_is_every_amount_and_what_changes_it() -> None:
+    from dialogue.render import headline
+
+    points = ["Phí, lệ phí theo hình thức nộp:", "- Trực tuyến: 10,000 Việt Nam Đồng",
+              "- Trực tiếp: 20,000 Việt Nam Đồng", "Giải thích trên Cổng:", "- Mức thu: “…”.", "Lưu ý: Sổ hộ khẩu giấy đã bị bãi bỏ."]
+    assert headline(points) == [*points[:3], points[-1]]
+    assert headline(["Thời hạn giải quyết: 5 Ngày làm việc.", "Các mốc thời gian:", "- “…”"]) == [
+        "Thời hạn giải quyết: 5 Ngày làm việc."]
+    bare = ["Thời hạn giải quyết: Cổng ghi “1”, không ghi đơn vị (ngày hay giờ).", "Các mốc thời gian:",
+            "- “trả kết quả trong ngày”", "- “…”"]
+    assert headline(bare) == bare[:3]
+
+
+def test_a_code_read_out_digit_by_digit_is_an_attempt_at_a_code() -> None:
+    assert attempted_code("mã hồ sơ là không chín không một hai ba bốn năm") == "09012345"
+    assert attempted_code("ma la mot hai ba bon nam sau") == "123456"
+    assert attempted_code("năm nay tôi nộp hai bộ hồ sơ") is None  # number words, no code

@@ -100,6 +100,20 @@ What did move the curve is a feature that reads the question alone: ``in_scope``
 probability that the base holds what it asks (:mod:`training.kb_scope`). At the same rule the threshold
 is 0.31 (voice 0.30; 0.29-0.31 over seeds 13-15): set E refused 0.80 (0.80-0.82), sets A-D answered
 recall@5 0.926 / 0.910 / 0.960 / 0.733, correct no-answer 1.00 / 1.00 / 0.99 / 0.98.
+
+Formal questions about what the base lacks stay the weakest (set E's formal ones refused 0.74, the
+others 0.80-0.85; 6 December 2026, seed 13). Their wrong answers are confident ones: on set E and on the
+calibration questions, formal no-answer stays the same for every threshold from 0.26 to 0.46, so no
+threshold rule reaches them. They ask for a variant of a held procedure (class I where the base has class
+II, a lost certificate's reissue where it has the first issue, a seaport's security card where it has an
+airport's). Tried, not kept (same development sets): a pair model reading which words of the question the
+first procedure's name lacks and which of the name's the question lacks (a logistic regression over those
+words, cross-fitted like ``in_scope``, with the words limited to those in 10-100 names or not): sets A-C
+answered a little more, set D less (0.733 -> 0.65-0.72), set E's formal refusals unchanged or fewer;
+interactions of the features (pairwise products) and gradient-boosted trees over them with ``in_scope``:
+set E's formal refusals 0.69-0.74. Counting "asks for a reissue the name does not offer" fires on 200
+right answers for 62 wrong ones. What would tell them apart is knowing which variants the national
+catalogue has and this base does not.
 """
 
 from __future__ import annotations

@@ -26,7 +26,9 @@ answers out themselves.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +39,9 @@ from knowledge.answers.online import ONLINE_NO, ONLINE_YES
 from knowledge.answers.text import CHANNEL_LABELS
 from knowledge.parsing.sections import split_page
 from knowledge.records import Procedure
+
+#: Huế's clock: fee periods end at midnight there, whatever the server's time zone.
+HUE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = [
     "CHANNEL_LABELS", "DOCUMENTS_TITLE", "NOTES_TITLE", "ONLINE_NO", "ONLINE_YES", "PORTAL", "SOURCE_LABEL", "Answer",
@@ -105,12 +110,14 @@ class Answer(BaseModel):
         return "\n".join([self.title, body, f"Xem đầy đủ: {self.url or PORTAL}"])
 
 
-def render_answer(p: Procedure, facet: Facet, *, ward: str | None = None, offices: Offices | None = None) -> Answer:
+def render_answer(p: Procedure, facet: Facet, *, ward: str | None = None, offices: Offices | None = None,
+                  today: date | None = None) -> Answer:
     """Render one facet of ``p`` from its record.
 
     ``ward``: the citizen's ward or commune in Huế ("phường Thuận Hóa"), if
     known; place answers then name its People's Committee. ``offices``: the
-    offices file to use (default: ``knowledge/data/offices.yaml``).
+    offices file to use (default: ``knowledge/data/offices.yaml``). ``today``:
+    the date fee periods are read against (default: today in Huế).
     """
     sections: list[DocumentSection] = []
     notes: list[str] = []
@@ -122,6 +129,8 @@ def render_answer(p: Procedure, facet: Facet, *, ward: str | None = None, office
         lines, found, sections, notes = documents.render(p)
     elif facet is Facet.place:
         lines, found = place.render(p, ward=ward, offices=offices)
+    elif facet is Facet.fee:
+        lines, found = fee.render(p, today=today or datetime.now(HUE_TIME).date())
     else:
         lines, found = _RENDERERS[facet](p)
     if not lines:
@@ -167,7 +176,6 @@ def _missing(what: str) -> str:
 
 _RENDERERS = {
     Facet.overview: _overview,
-    Facet.fee: fee.render,
     Facet.duration: duration.render,
     Facet.online: online.render,
 }

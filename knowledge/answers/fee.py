@@ -10,6 +10,14 @@ level ("theo quy định của HĐND tỉnh"), the legal basis ("Căn cứ"), el
 chú". The steps are searched for what the applicant pays ("nộp lệ phí nếu thuộc
 trường hợp phải nộp ...", "nộp tiền tạm ứng án phí") and quoted.
 
+A rate for a period ("Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu ... bằng
+50% mức thu nêu trên") is read against today's date (Huế's): a rate in force is
+said right after the amounts, with what it comes to where the record gives one
+amount it applies to ("tức 25.000 đồng"); a period that has ended or not begun is
+marked so beside its sentence. A "Miễn phí" cell whose explanation leaves the
+level to the fee law or the council is said to be so, right after the amounts:
+the portal's "free" is then no promise.
+
 When a cell says "Miễn phí" but its own explanation states a charge and no
 exemption ("Miễn phí(Lệ phí cấp giấy phép lái xe: 135.000 đồng/lần ...)",
 "Miễn phí(Thực hiện theo Thông tư ... quy định mức thu ... phí ...)"), the
@@ -21,6 +29,8 @@ unaware that the portal's table says otherwise.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import date, timedelta
 
 from knowledge.answers.text import CHANNEL_LABELS, channel_names, clauses, quote, shorten, unique
 from knowledge.records import ChannelOption, Procedure
@@ -36,6 +46,38 @@ _PAY = re.compile(r"(?:nộp|thu|thanh toán|đóng|chịu|trả|miễn|giảm)\
 _FEE_WORD = re.compile(r"\b(?:lệ phí|phí|án phí)\b", re.I)
 
 MAX_STEP_QUOTES = 4
+#: A rate's period: "(Kể) từ ngày 01/7/2025 đến (hết) ngày 31/12/2026".
+_PERIOD = re.compile(r"từ ngày (\d{1,2})/(\d{1,2})/(\d{4}),? đến (?:hết )?ngày (\d{1,2})/(\d{1,2})/(\d{4})", re.I)
+_SHARE = re.compile(r"bằng (\d{1,3}(?:[.,]\d+)?)\s*%")
+_CHANNEL_WORD = re.compile(r"trực tuyến|trực tuyển|trực tiếp|bưu chính", re.I)
+_VND = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+) Việt Nam Đồng$")
+#: "Luật phí và lệ phí", the council: a "Miễn phí" cell whose level is left to them is no promise.
+_RULES = re.compile(r"Luật phí và lệ phí|Hội đồng nhân dân|HĐND", re.I)
+
+
+def _period(sentence: str) -> tuple[date, date] | None:
+    m = _PERIOD.search(sentence)
+    if m is None:
+        return None
+    d1, m1, y1, d2, m2, y2 = (int(g) for g in m.groups())
+    try:
+        return date(y1, m1, d1), date(y2, m2, d2)
+    except ValueError:
+        return None
+
+
+def when(sentence: str, today: date) -> str:
+    """" (đang áp dụng, đến hết 31/12/2026)" for a sentence with a period that holds today; "(đã hết hạn …)"
+    or "(áp dụng từ …)" for one that does not; "" for a sentence without a period."""
+    period = _period(sentence)
+    if period is None:
+        return ""
+    start, end = period
+    if today > end:
+        return f" (đã hết hạn từ {end + _ONE_DAY:%d/%m/%Y})"
+    if today < start:
+        return f" (áp dụng từ {start:%d/%m/%Y})"
+    return f" (đang áp dụng, đến hết {end:%d/%m/%Y})"
 
 
 def split_cell(fee: str) -> tuple[str, str | None]:
@@ -84,7 +126,7 @@ def contradicted(label: str, explanation: str | None) -> bool:
 
 def _sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[.;])\s+|\s+-\s+(?=[^\W\d_])|^\s*-\s*|\n", text)
-    return [_balanced(p.strip(" ;")) for p in parts if p and p.strip(" ;.-()")]
+    return [_balanced(re.sub(r"^-\s+", "", p.strip(" ;"))) for p in parts if p and p.strip(" ;.-()")]
 
 
 def _balanced(text: str) -> str:
@@ -97,17 +139,52 @@ def _balanced(text: str) -> str:
     return text
 
 
-def labelled(sentence: str) -> str:
-    """A sentence of a fee explanation with what it says in front."""
+def labelled(sentence: str, today: date | None = None) -> str:
+    """A sentence of a fee explanation with what it says in front (and, given ``today``, whether its period
+    holds)."""
+    period = when(sentence, today) if today is not None else ""
     if _COUNCIL.search(sentence) and not _AMOUNT.search(sentence):
-        return f"Mức thu cụ thể: theo quy định của HĐND tỉnh — hồ sơ ghi {quote(sentence)}."
+        return f"Mức thu cụ thể: theo quy định của HĐND tỉnh — hồ sơ ghi {quote(sentence)}{period}."
     if _EXEMPT.search(sentence):
-        return f"Miễn, giảm: {quote(sentence)}."
+        return f"Miễn, giảm: {quote(sentence)}{period}."
     if _AMOUNT.search(sentence):
-        return f"Mức thu: {quote(sentence)}."
+        return f"Mức thu: {quote(sentence)}{period}."
     if _LEGAL.search(sentence):
-        return f"Căn cứ: {quote(sentence)}."
-    return f"Ghi chú: {quote(sentence)}."
+        return f"Căn cứ: {quote(sentence)}{period}."
+    return f"Ghi chú: {quote(sentence)}{period}."
+
+
+@dataclass(frozen=True)
+class InForce:
+    """A rate for a period that holds today: the record's sentence, the period's end, and what it comes to."""
+
+    sentence: str
+    end: date
+    amount: str | None  # "25.000 đồng" where the sentence is a share of the record's one amount
+
+    def line(self) -> str:
+        worked = f" — tức {self.amount}" if self.amount else ""
+        return f"Đang áp dụng đến hết ngày {self.end:%d/%m/%Y}: {quote(self.sentence)}{worked}."
+
+
+def in_force(sentence: str, amounts: set[str], today: date) -> InForce | None:
+    """The rate ``sentence`` sets for a period that holds ``today``, or None. What it comes to is worked out
+    only for a share of the one amount the record gives (``amounts``: the cells' VND amounts), when the
+    sentence names no channel (a rate for online submission only is left as the record words it)."""
+    period = _period(sentence)
+    if period is None or not period[0] <= today <= period[1]:
+        return None
+    share = _SHARE.search(sentence)
+    amount = None
+    if share and len(amounts) == 1 and not _CHANNEL_WORD.search(sentence):
+        base = int(_VND.match(next(iter(amounts))).group(1).replace(",", ""))
+        reduced = base * float(share.group(1).replace(",", ".")) / 100
+        if reduced == int(reduced):
+            amount = f"{int(reduced):,} đồng".replace(",", ".")
+    return InForce(sentence, period[1], amount)
+
+
+_ONE_DAY = timedelta(days=1)
 
 
 def fee_label(label: str, explanation: str | None) -> str:
@@ -124,32 +201,48 @@ def step_quotes(p: Procedure) -> list[str]:
     return unique(out)
 
 
-def render(p: Procedure) -> tuple[list[str], bool]:
+def render(p: Procedure, today: date | None = None) -> tuple[list[str], bool]:
+    """The fee lines of ``p`` and whether the record states a fee; ``today`` (default: none) dates the rates."""
     lines: list[str] = []
     cells = [(c, *split_cell(c.fee)) for c in p.channels if c.fee]
     groups: dict[tuple[str, str | None], list[ChannelOption]] = {}
     for c, label, explanation in cells:
         groups.setdefault((label, explanation), []).append(c)
+    explanations = [(e, chs) for (_, e), chs in groups.items() if e]
+    amounts = {label for _, label, _ in cells if _VND.match(label)}
+    current = [] if today is None else list({rate.sentence: rate for e, _ in explanations for s in _sentences(e)
+                                             if (rate := in_force(s, amounts, today)) is not None}.values())
+    reduced = next((rate for rate in current if rate.amount), None)
+
+    def shown(label: str, explanation: str | None) -> str:
+        amount = fee_label(label, explanation)
+        if reduced is not None and label in amounts:  # the amount a citizen pays today, beside the record's
+            amount += f" (đến hết {reduced.end:%d/%m/%Y} thu {reduced.amount})"
+        return amount
+
     labels = {label for label, _ in groups}
     if len(labels) == 1 and len(cells) == len(p.channels):
         (label, explanation), *_ = groups
-        lines.append(f"Phí, lệ phí: {fee_label(label, explanation)} (mọi hình thức nộp).")
+        lines.append(f"Phí, lệ phí: {shown(label, explanation)} (mọi hình thức nộp).")
     elif cells:
         lines.append("Phí, lệ phí theo hình thức nộp:")
         by_label: dict[str, list[str]] = {}
         for (label, explanation), channels in groups.items():
-            shown = fee_label(label, explanation)
-            by_label.setdefault(shown, []).extend(CHANNEL_LABELS[c.channel] for c in channels)
-        for shown, names in by_label.items():
-            lines.append(f"- {', '.join(dict.fromkeys(names))}: {shown}")
+            by_label.setdefault(shown(label, explanation), []).extend(CHANNEL_LABELS[c.channel] for c in channels)
+        for amount, names in by_label.items():
+            lines.append(f"- {', '.join(dict.fromkeys(names))}: {amount}")
         if unpriced := [c for c in p.channels if not c.fee]:
             lines.append(f"- {channel_names(unpriced)}: Cổng không ghi")
-    explanations = [(e, chs) for (_, e), chs in groups.items() if e]
+    lines.extend(rate.line() for rate in current)
+    if any(label == FREE and e and _RULES.search(e) and not contradicted(label, e) for label, e in groups):
+        lines.append("Lưu ý: ô “Phí, lệ phí” trên Cổng ghi miễn phí, nhưng phần giải thích để mức thu theo quy định "
+                     "về phí, lệ phí (Luật phí và lệ phí, Hội đồng nhân dân): có thể vẫn có khoản phải nộp, "
+                     "vui lòng hỏi lại nơi tiếp nhận hồ sơ.")
     shared = len({e for e, _ in explanations}) == 1
     for explanation, channels in explanations if not shared else explanations[:1]:
         where = "" if shared else f" ({', '.join(dict.fromkeys(CHANNEL_LABELS[c.channel] for c in channels))})"
         lines.append(f"Giải thích trên Cổng{where}:")
-        lines.extend(f"- {labelled(s)}" for s in _sentences(explanation))
+        lines.extend(f"- {labelled(s, today)}" for s in _sentences(explanation))
     if any(contradicted(label, e) for label, e in groups):
         lines.append("Lưu ý: ô “Phí, lệ phí” trên Cổng ghi là không thu, nhưng phần giải thích trong cùng ô lại nêu "
                      "khoản phải nộp như trên; vui lòng hỏi lại nơi tiếp nhận hồ sơ.")

@@ -1,0 +1,109 @@
+"""Cues a message gives about the conversation itself, read from its words whatever the NLU model said.
+
+The intent model decides most turns; these few readers catch what a statistical model may miss and a
+citizen must never be failed on (people in danger, asking for a person), and what only makes sense in a
+conversation (asking to hear the last reply again, to hear the rest of a list, correcting what was
+understood). Each is a short list of phrases, matched on the accented form of a message typed with
+diacritics and on the plain form of one typed without (:class:`dialogue.understanding.Pattern`)::
+
+    >>> in_danger("dây điện đứt rơi xuống đường có người bị điện giật")
+    True
+    >>> in_danger("nhà bị cháy năm ngoái giờ làm lại sổ đỏ thế nào")   # an administrative question
+    False
+    >>> asks_repeat("nghe không rõ nói lại đi"), asks_repeat("hả")
+    (True, True)
+    >>> correction("không phải, ý tui là cccd của con tui 15 tuổi")
+    'cccd của con tui 15 tuổi'
+
+Found by user tests on 6 December 2026 (hotline transcripts and chat): each phrase below was missed by the
+intent model in at least one of them, or is a close variant of one that was.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dialogue.understanding import Pattern, lowered, plain
+
+# People in danger now: someone hurt, trapped or swept away, fire or collapse under way. Phrases, not
+# words ("cháy" alone is also a fire-safety licence, "sạt lở" a resettlement procedure).
+_DANGER = Pattern(
+    r"\b(?:bị điện giật|điện giật (?:chết|ngất|bất tỉnh)|giật điện|bị đè|đè (?:trúng|lên|phải) (?:người|ai)|"
+    r"đè người|bị vùi|vùi lấp|mắc kẹt|bị kẹt (?:trong|dưới|trên)|cuốn trôi|nước cuốn|lũ cuốn|lũ quét|"
+    r"(?:đất|đá|đất đá|núi|đồi) sạt|sạt (?:xuống|lấp|vùi)|lấp hết đường|đuối nước|chết đuối|"
+    r"đang cháy|cháy (?:to|lớn|lan)|bốc cháy|phát nổ|bất tỉnh|ngất xỉu|chảy máu|bị thương nặng|"
+    r"cứu (?:với|tôi|tui|em|gấp|mạng)|cấp cứu gấp|sập (?:nhà|cầu) (?:có|đè)|ngập (?:tới|đến) (?:cổ|ngực|mái|nóc))\b")
+# ...unless the message asks about paperwork: "nhà bị cuốn trôi năm ngoái, xin hỗ trợ thì làm sao".
+_PAPERWORK = Pattern(r"\b(?:thủ tục|hồ sơ|giấy tờ|giấy|xin|đăng ký|làm lại|cấp lại|hỗ trợ|bồi thường|bảo hiểm|"
+                     r"trợ cấp|năm ngoái|năm trước|hồi trước|lệ phí)\b")
+
+
+def in_danger(text: str) -> bool:
+    """Whether the message tells of people in danger now (and asks about no paperwork)."""
+    return _DANGER.search(text) and not _PAPERWORK.search(text)
+
+
+# "Hả?", "nghe không rõ", "nói lại đi", "nói chậm lại": the citizen did not catch the last reply (on the
+# phone above all). A lone "hả", "gì", "sao" is the same, and is not a question about the bot.
+_REPEAT = Pattern(r"\b(?:nghe không rõ|không nghe rõ|nghe chưa rõ|chưa nghe rõ|nghe không kịp|không nghe kịp|"
+                  r"nói lại|nhắc lại|lặp lại|đọc lại|nói chậm|đọc chậm|nói từ từ|chưa nghe|không nghe thấy)\b")
+_WHAT = {"ha", "hả", "hở", "hã", "gì", "gi", "sao", "hả gì", "cái gì", "gì cơ", "gì ạ", "dạ gì", "hả em",
+         "hả gì ạ", "sao ạ", "dạ sao"}
+
+
+def asks_repeat(text: str) -> bool:
+    """Whether the message asks to hear the last reply again."""
+    bare = " ".join(re.findall(r"\w+", lowered(text)))
+    return bare in _WHAT or _REPEAT.search(text)
+
+
+# "Alo alo" in the middle of a call: the line went quiet, the caller checks someone is there.
+def checks_line(text: str) -> bool:
+    tokens = plain(text).split()
+    return bool(tokens) and all(t.strip("?!.,") in ("alo", "a", "lo", "allo", "ơi", "oi", "em", "da") for t in tokens) \
+        and "alo" in [t.strip("?!.,") for t in tokens]
+
+
+# "Đọc tiếp đi", "còn giấy tờ gì nữa", "giấy tờ còn lại": the rest of a list shown briefly.
+_MORE = Pattern(r"\b(?:đọc tiếp|nói tiếp|kể tiếp|xem tiếp|đọc hết|nói hết|xem hết|xem đầy đủ|đầy đủ|"
+                r"còn lại|còn (?:\w+ ){0,2}(?:gì|chi|j) nữa|còn nữa không|hết chưa)\b")
+
+
+def asks_more(text: str) -> bool:
+    """Whether the message asks for the rest of the last answer."""
+    return _MORE.search(text)
+
+
+# Asking for a person, however the rest of the message goes ("cho em gặp người thật đi, bot trả lời ko
+# hiểu gì hết"): a frustrated citizen explains why, and must not be told "em chưa hiểu".
+_PERSON = Pattern(r"\b(?:(?:gặp|nói chuyện (?:với|vs)) (?:người thật|nhân viên|tổng đài viên|tổng đài|cán bộ|"
+                  r"tư vấn viên|người trực)|chuyển máy)\b")
+
+
+def asks_for_person(text: str) -> bool:
+    return _PERSON.search(text)
+
+
+# "Không phải, ý tui là …": a correction that says what was meant.
+_MEANT = re.compile(r"\b(?:ý|y) (?:tôi|tui|toi|mình|minh|em|e|t|con|cháu|chau) (?:là|la|muốn nói|muon noi)\b[\s,:]*",
+                    re.IGNORECASE)
+
+
+def correction(text: str) -> str | None:
+    """What a correction says was meant ("không phải, ý tui là sang tên xe" -> "sang tên xe"); None when
+    the message is no such correction or says nothing after it."""
+    match = _MEANT.search(text)
+    if match is None:
+        return None
+    meant = text[match.end():].strip(" ,.!?")
+    return meant if len(meant.split()) >= 2 else None
+
+
+# A question, not a report: "khám bhyt trái tuyến có được hưởng ko", "cúp điện từ sáng tới giờ, gọi ai".
+_QUESTION = Pattern(r"(?:\?\s*$|\b(?:không|ko|k|chưa|hả|sao)\s*[?.!]*\s*$|\b(?:bao nhiêu|ở đâu|gọi ai|hỏi ai|"
+                    r"báo ai|làm sao|thế nào|ra sao|được không|được ko|đc ko|dc ko|có được)\b)")
+
+
+def asks(text: str) -> bool:
+    """Whether the message is put as a question."""
+    return _QUESTION.search(text)
