@@ -32,7 +32,8 @@ _DANGER = Pattern(
     r"đè người|bị vùi|vùi lấp|mắc kẹt|bị kẹt (?:trong|dưới|trên)|cuốn trôi|nước cuốn|lũ cuốn|lũ quét|"
     r"(?:đất|đá|đất đá|núi|đồi) sạt|sạt (?:xuống|lấp|vùi)|lấp hết đường|đuối nước|chết đuối|"
     r"đang cháy|cháy (?:to|lớn|lan)|bốc cháy|phát nổ|bất tỉnh|ngất xỉu|chảy máu|bị thương nặng|"
-    r"cứu (?:với|tôi|tui|em|gấp|mạng)|cấp cứu gấp|sập (?:nhà|cầu) (?:có|đè)|ngập (?:tới|đến) (?:cổ|ngực|mái|nóc))\b")
+    r"cứu (?:với|tôi|tui|em|gấp|mạng)|cấp cứu gấp|sập (?:nhà|cầu) (?:có|đè)|ngập (?:tới|đến) (?:cổ|ngực|mái|nóc)|"
+    r"xẹt lửa|tóe lửa|chập điện|dây điện (?:bị )?(?:đứt|rớt|rơi))\b")
 # ...unless the message asks about paperwork: "nhà bị cuốn trôi năm ngoái, xin hỗ trợ thì làm sao".
 _PAPERWORK = Pattern(r"\b(?:thủ tục|hồ sơ|giấy tờ|giấy|xin|đăng ký|làm lại|cấp lại|hỗ trợ|bồi thường|bảo hiểm|"
                      r"trợ cấp|năm ngoái|năm trước|hồi trước|lệ phí)\b")
@@ -66,7 +67,7 @@ def checks_line(text: str) -> bool:
 
 # "Đọc tiếp đi", "còn giấy tờ gì nữa", "giấy tờ còn lại": the rest of a list shown briefly.
 _MORE = Pattern(r"\b(?:đọc tiếp|nói tiếp|kể tiếp|xem tiếp|đọc hết|nói hết|xem hết|xem đầy đủ|đầy đủ|"
-                r"còn lại|còn (?:\w+ ){0,2}(?:gì|chi|j) nữa|còn nữa không|hết chưa)\b")
+                r"còn lại|còn (?:\w+ ){0,2}(?:gì|chi|j) nữa|còn nữa không|hết chưa|giấy tờ khác|giấy khác)\b")
 
 
 def asks_more(text: str) -> bool:
@@ -107,3 +108,45 @@ _QUESTION = Pattern(r"(?:\?\s*$|\b(?:không|ko|k|chưa|hả|sao)\s*[?.!]*\s*$|\b
 def asks(text: str) -> bool:
     """Whether the message is put as a question."""
     return _QUESTION.search(text)
+
+
+# "Vậy tôi hỏi ai?", "gọi ai": who to turn to. Said when a person was offered, it takes the offer.
+_WHO = Pattern(r"\b(?:hỏi ai|gặp ai|liên hệ ai|báo ai|gọi ai|tìm ai|nhờ ai)\b")
+
+
+def asks_who(text: str) -> bool:
+    return _WHO.search(text)
+
+
+# Words that make "are you a bot?" a question about the assistant: "người bán phải làm gì" is not one.
+_ABOUT_BOT = Pattern(r"\b(?:bot|robot|máy|người thật|người máy|tự động|ai|trợ lý|chatbot|tổng đài|em là ai|là người)\b")
+
+
+def about_the_bot(text: str) -> bool:
+    return _ABOUT_BOT.search(text)
+
+
+# "ok thanks", "tks ad", "cảm ơn nghe": thanks, in a few words.
+_THANKS = Pattern(r"\b(?:thanks|thank you|thank|tks|thx|cảm ơn|cám ơn|camon|cảm ơn nhiều)\b")
+
+
+def thanks(text: str) -> bool:
+    return len(text.split()) <= 6 and _THANKS.search(text)
+
+
+_NO_FIRST = re.compile(r"^(?:a |a |da )?(?:khong phai|k phai|ko phai|kp|sai roi|sai|nham roi|nham|khong dung)\b")
+
+
+def starts_with_no(text: str) -> bool:
+    """"K phải, đất ở hương trà chứ ko phải phú vang": a message that opens by saying no."""
+    return bool(_NO_FIRST.search(plain(text).strip(" ,.!")))
+
+
+# "Khoan đã", "chờ chút để tui coi số điện thoại": the citizen asks to wait; what was asked still stands.
+_HOLD = Pattern(r"^(?:dạ |ờ |à |ừ |ơ )*(?:khoan|khoan đã|chờ|chờ chút|chờ tí|chờ xíu|đợi|đợi chút|đợi tí|đợi xíu|"
+                r"từ từ|để (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ))\b")
+
+
+def holds(text: str) -> bool:
+    """Whether the message only asks the assistant to wait."""
+    return len(text.split()) <= 10 and _HOLD.search(text) and not _QUESTION.search(text)

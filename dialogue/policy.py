@@ -23,14 +23,15 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
-from dialogue.cues import asks, asks_for_person, asks_more, asks_repeat, checks_line, correction, in_danger
+from dialogue.cues import (about_the_bot, asks, asks_for_person, asks_more, asks_repeat, asks_who, checks_line,
+                           correction, holds, in_danger, starts_with_no, thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
 from dialogue.reports import ReportFlow
 from dialogue.status_flow import StatusFlow
 from dialogue.tracker import Pending
-from dialogue.understanding import facet_from_words, rejects, yes_no
+from dialogue.understanding import facet_from_words, procedure_query, rejects, words, yes_no
 from knowledge.answers import Facet
 
 #: Intents answered with a template of the same name.
@@ -58,11 +59,20 @@ class Policy:
             return self.emergency(ctx, effects)
         if ctx.handoff_state == "active":
             return Outcome("to_operator", [], handoff=True)
+        if ctx.command is None and ctx.tracker.pending is not None and holds(ctx.text):
+            return Outcome("hold", [Say("hold")])  # "khoan đã", "chờ chút để tui coi": the question stands
+        if ctx.handoff_state == "waiting" and ctx.command is None and (
+                checks_line(ctx.text) or ctx.intent in ("greet", "bot_challenge")):
+            return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)  # "alo, có ai nghe không"
         if ctx.command is None and ctx.tracker.last_reply:
             if asks_repeat(ctx.text):  # "hả?", "nghe không rõ, nói lại đi": the same reply again
                 return Outcome("repeat", [Say("repeat", {"reply": ctx.tracker.last_reply})])
             if checks_line(ctx.text):  # "alo alo" in the middle of a call: still here, nothing lost
                 return Outcome("line_check", [Say("line_check")])
+            number = ctx.text.strip(" .")
+            if number.isdigit() and ctx.tracker.pending is None and int(number) > ctx.tracker.last_buttons > 0:
+                # "9" under six buttons: which numbers there are, not "em chưa hiểu".
+                return Outcome("choice_out_of_range", [Say("choice_out_of_range", {"count": ctx.tracker.last_buttons})])
         if ctx.intent not in _ELSEWHERE_PLACES and ctx.tracker.report is None:
             ctx.tracker.ward = self.places.ward_of(ctx) or ctx.tracker.ward
         outcome = self.pending(ctx, effects) if ctx.tracker.pending is not None else None
@@ -117,7 +127,8 @@ class Policy:
         return outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
 
     def offered_handoff(self, ctx: Context, effects: Effects) -> Outcome | None:
-        answer = self.yes_or_no(ctx)
+        # "vậy tôi hỏi ai", "ừ cho gặp đi": a person, yes.
+        answer = True if asks_who(ctx.text) or "gap" in words(ctx.text) else self.yes_or_no(ctx)
         ctx.tracker.pending = None
         if answer is True:
             return self.handoff(ctx, effects, "not_understood")
@@ -142,13 +153,15 @@ class Policy:
         meant = correction(ctx.text)
         if meant is not None and intent not in ("request_human", "check_status", "report_issue"):
             # "Không phải, ý tui là cccd của con tui, làm lần đầu": what was meant is the question now.
-            ctx.tracker.topic = None
             outcome = self.procedures.ask(ctx, facet_from_words(meant), search_first=True, meant=meant)
             return outcome or Outcome("answer_rejected", [Say("choice_declined")])
         if topic is not None and command is None and asks_more(ctx.text) and len(ctx.residual) <= 2 and (
                 FACETS.get(intent) in (None, Facet.overview, topic.facet)):
             # "đọc tiếp đi", "còn giấy tờ chi nữa": the rest of what was shown briefly (the "Xem đầy đủ" button)
             return self.procedures.full(ctx) or self.not_understood()
+        if topic is not None and ctx.entities("location") and not ctx.entities("procedure") and (
+                rejects(ctx.text) or starts_with_no(ctx.text)):
+            return self.inform(ctx)  # "k phải, đất ở hương trà chứ ko phải phú vang": the place is corrected
         if topic is not None and rejects(ctx.text) and not ctx.entities("procedure"):
             # "Không phải cái đó": the last answer was about the wrong procedure; it is no longer the topic.
             ctx.tracker.topic = None
@@ -166,10 +179,13 @@ class Policy:
             if asks(ctx.text):
                 # A question about a matter the city's base lacks ("bệnh viện … khám bhyt trái tuyến có được
                 # hưởng ko", "cúp điện từ sáng, gọi ai") is told so, not filed as a street report.
-                response = ctx.search(ctx.question)
-                missing = self.procedures.from_search(ctx, response, Facet.overview) if response.missing else None
-                if missing is not None:
-                    return missing
+                # So is one about a procedure the base holds ("xây nhà mới ở xã Phong Hiền thì có cần xin
+                # phép xây dựng không"): answered, not filed.
+                response = ctx.search(procedure_query(ctx.question))
+                answered = (self.procedures.from_search(ctx, response, facet_from_words(ctx.view) or Facet.overview)
+                            if response.missing or response.results else None)
+                if answered is not None:
+                    return answered
             return self.reports.start(ctx)
         if intent == "ask_admin_unit":
             return self.places.answer(ctx)
@@ -189,7 +205,9 @@ class Policy:
             if topic is not None and not ctx.residual and (ctx.qualifiers.foreign is not None or ctx.levels):
                 return self.procedures.follow_up(ctx, topic, None)  # "có yếu tố nước ngoài": a qualifier
             return Outcome(f"{intent}_idle", [Say(f"{intent}_idle")])
-        if intent in SMALL_TALK:
+        if thanks(ctx.text) and intent not in ("goodbye",):
+            return Outcome("thank", [Say("thank")])  # "ok thanks", "tks ad"
+        if intent in SMALL_TALK and (intent != "bot_challenge" or about_the_bot(ctx.text)):
             return Outcome(intent, [Say(intent)])
         facet = facet_from_words(ctx.view)
         if intent == "out_of_scope":

@@ -35,7 +35,7 @@ from dialogue.responses import Labels, QuickReplySpec
 from dialogue.tracker import Option, Pending, Topic
 from dialogue.turns import Source
 from dialogue.understanding import (choice_index, facet_from_words, levels_of, name_qualifiers, pick_by_words, plain,
-                                    procedure_query, rejects, words, yes_no)
+                                    procedure_query, rejects, says_unsure, words, yes_no)
 from knowledge.answers import Answer, Facet, render_answer
 from knowledge.index.hybrid import base_name
 from knowledge.index.results import Hit, SearchResponse
@@ -89,6 +89,10 @@ class ProcedureFlow:
         if topic is not None and not names_procedure and not ctx.residual and not search_first:
             return self.follow_up(ctx, topic, facet)
         response = self.search(ctx) if meant is None else ctx.search(procedure_query(meant))
+        if meant is not None and topic is not None:
+            if any(hit.code == topic.code for hit in [*response.results, *response.suggestions]):
+                return self.follow_up(ctx, topic, facet)  # "ý tôi là chứng thực bản sao": the topic, said again
+            ctx.tracker.topic = topic = None  # what was meant is another procedure
         stray = topic is not None and not names_procedure and len(ctx.residual) <= 1
         if stray and not response.missing and (not response.results or facet not in (None, Facet.overview)):
             # One stray word ("còn cho bé thì sao?", "mấy ngày thì xong") names no procedure of its own: the
@@ -222,6 +226,9 @@ class ProcedureFlow:
         if picked is not None:
             ctx.tracker.pending = None
             return self.answer(ctx, picked.code, pending.facet, siblings=options, question=pending.question)
+        if says_unsure(ctx.text) and levels_of(options):
+            # "tui không biết cấp nào hết": the commune's, where citizens go, saying whether the city's differs.
+            return self.answer_at_levels(ctx, pending, pending.facet)
         asked = FACETS.get(ctx.intent)
         if asked in (None, Facet.overview):
             asked = facet_from_words(ctx.view) or asked  # "lam o mo": the NLU may not tell

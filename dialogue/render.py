@@ -152,6 +152,8 @@ def headline(points: Sequence[str]) -> list[str]:
     rest = list(points[1:])
     while points[0].endswith(":") and rest and rest[0].startswith("- "):
         lines.append(rest.pop(0))
+    if "theo phần giải thích" in points[0]:  # the amounts are in the explanation: "Mức thu: 135.000 đồng/lần"
+        lines.extend([line for line in rest if line.startswith("- Mức thu")][:2])
     if "không ghi đơn vị" in points[0] and len(rest) >= 2 and rest[1].startswith("- "):
         lines.extend(rest[:2])  # a bare "1": the steps' own words say what it means ("trong ngày", "tối đa một ngày")
     worked = any("(đến hết" in line for line in lines)  # the amount today is said already, beside the record's

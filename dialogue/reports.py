@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from dialogue.context import Context, Effects
+from dialogue.cues import asks
 from dialogue.outcome import Outcome, Say
 from dialogue.responses import Labels
 from dialogue.tracker import Pending, ReportDraft
@@ -125,7 +126,12 @@ class ReportFlow:
             draft.description = _clip(ctx.text)
             draft.location = draft.location or places(ctx)
         elif pending.kind == "report_where":
-            draft.location = places(ctx) or _clip(ctx.text)
+            where = places(ctx)
+            if not where and (asks(ctx.text) or ctx.intent == "check_status"):
+                return self.drop(ctx)  # "mà cho tui hỏi cái hồ sơ đất tới đâu rồi": another matter, not a place
+            if not where and not says_what(ctx):
+                return self.next_step(ctx, draft)  # "phản ánh", "dạ": no place said, the question stands
+            draft.location = where or _clip(ctx.text)
         draft.phone = draft.phone or ctx.entity("phone_number")
         draft.phone_asked = draft.phone_asked or draft.phone is not None
         return self.next_step(ctx, draft)

@@ -132,6 +132,7 @@ def speakable(text: str) -> str:
     text = _MD_LINK.sub(r"\1", text)
     text = _URL.sub("", text)
     text = _CODE_NOTE.sub("", text)
+    text = re.sub(r"ghi “(\d+)”", r"ghi con số \1", text)  # "Cổng ghi năm" would be heard as "the portal writes year"
     text = text.replace("**", "").replace("“", "").replace("”", "").replace('"', "").replace("…", "")
     text = re.sub(r"^\s*[-•*]\s+", "", text, flags=re.MULTILINE)
     text = re.sub(r"\s*\n+\s*", ". ", text.strip())

@@ -77,6 +77,7 @@ class Tracker(BaseModel):
     failures: int = 0  # turns in a row the assistant did not understand
     handoff_offered: bool = False
     last_reply: str = ""  # as the channel worded it, to say again when the citizen did not catch it
+    last_buttons: int = 0  # how many buttons it had: "9" under six of them picks none
 
     @classmethod
     def from_state(cls, state: dict[str, Any] | None) -> Tracker:

@@ -96,7 +96,10 @@ class Pattern:
         self.unaccented = re.compile(strip_diacritics(accented))
 
     def search(self, text: str) -> bool:
-        return bool((self.accented if has_diacritics(text) else self.unaccented).search(lowered(text)))
+        if has_diacritics(text):
+            return bool(self.accented.search(lowered(text)))
+        # Typed without marks: expanded abbreviations bring theirs ("tks" -> "cảm ơn"), which go too.
+        return bool(self.unaccented.search(strip_diacritics(lowered(text))))
 
 
 def lowered(text: str) -> str:

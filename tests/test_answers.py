@@ -316,3 +316,17 @@ def test_a_free_cell_that_leaves_the_level_to_the_council_is_no_promise() -> Non
     assert points[0] == "Phí, lệ phí: Miễn phí (mọi hình thức nộp)."
     assert points[1].startswith("Lưu ý: ô “Phí, lệ phí” trên Cổng ghi miễn phí")
     assert "Lưu ý" not in render_answer(sample(), Facet.fee).text  # a plain "Miễn phí" is left as it is
+
+
+def test_an_amount_whose_own_note_says_its_period_ended_is_marked() -> None:
+    from datetime import date
+
+    cell = "160,000 Việt Nam Đồng(160.000/hộ chiếu (áp dụng đến hết ngày 31/12/2023 theo Thông tư số 44/2023/TT-BTC).)"
+    p = sample().model_copy(update={"channels": [
+        ChannelOption(channel=SubmissionChannel.online, fee=cell),
+        ChannelOption(channel=SubmissionChannel.in_person, fee="200,000 Việt Nam Đồng(200.000đ/hộ chiếu)")]})
+    points = render_answer(p, Facet.fee, today=date(2026, 12, 6)).points
+    assert points[1] == ("- Trực tuyến: 160,000 Việt Nam Đồng (Cổng ghi mức này áp dụng đến hết 31/12/2023, "
+                         "nay đã hết hạn)")
+    assert points[2] == "- Trực tiếp: 200,000 Việt Nam Đồng"
+    assert "nay đã hết hạn" not in render_answer(p, Facet.fee, today=date(2023, 6, 1)).text

@@ -278,3 +278,13 @@ def test_a_code_read_out_digit_by_digit_is_an_attempt_at_a_code() -> None:
     assert attempted_code("mã hồ sơ là không chín không một hai ba bốn năm") == "09012345"
     assert attempted_code("ma la mot hai ba bon nam sau") == "123456"
     assert attempted_code("năm nay tôi nộp hai bộ hồ sơ") is None  # number words, no code
+
+
+def test_more_conversational_cues() -> None:
+    from dialogue.cues import about_the_bot, asks_who, holds, starts_with_no, thanks
+
+    assert holds("khoan đã") and holds("dạ chờ chút để tui coi số điện thoại") and not holds("khoan đã, lệ phí bao nhiêu?")
+    assert thanks("ok thanks") and thanks("tks ad") and not thanks("cảm ơn, cho hỏi thêm về lệ phí đăng ký khai sinh nữa")
+    assert asks_who("vậy tôi hỏi ai") and not asks_who("hỏi về khai sinh")
+    assert about_the_bot("em là người thật hay máy") and not about_the_bot("người bán phải làm gì")
+    assert starts_with_no("k phải, đất ở hương trà") and not starts_with_no("khai sinh không phải nộp phí à")

@@ -120,3 +120,19 @@ def test_the_index_fingerprint_reads_every_table_the_scoring_reads(tmp_path: Pat
             patch.setattr(recipe, name, edited)
             assert fingerprint() != before, name
     assert fingerprint() == before
+
+
+def test_a_near_tie_goes_to_the_general_procedure_unless_the_special_case_is_asked(kb_index: KnowledgeIndex) -> None:
+    import numpy as np
+
+    position = {doc["code"]: i for i, doc in enumerate(kb_index.docs)}
+    docs = np.array([position["1.004772"], position["1.001193"]])  # "… cho người đã có hồ sơ, giấy tờ cá nhân" first
+    order = np.array([0, 1])
+
+    def first(question: str, probabilities: list[float]) -> str:
+        ranked = kb_index._general_first(order, docs, np.array(probabilities), kb_index.parse(question))
+        return kb_index.docs[int(docs[ranked[0]])]["code"]
+
+    assert first("làm giấy khai sinh cho con", [0.62, 0.61]) == "1.001193"
+    assert first("khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", [0.62, 0.61]) == "1.004772"
+    assert first("làm giấy khai sinh cho con", [0.70, 0.61]) == "1.004772"  # no tie: the reranker's order stands

@@ -48,6 +48,8 @@ _FEE_WORD = re.compile(r"\b(?:lệ phí|phí|án phí)\b", re.I)
 MAX_STEP_QUOTES = 4
 #: A rate's period: "(Kể) từ ngày 01/7/2025 đến (hết) ngày 31/12/2026".
 _PERIOD = re.compile(r"từ ngày (\d{1,2})/(\d{1,2})/(\d{4}),? đến (?:hết )?ngày (\d{1,2})/(\d{1,2})/(\d{4})", re.I)
+#: ...or only its end: "(áp dụng đến hết ngày 31/12/2023 theo Thông tư số 44/2023/TT-BTC …)".
+_UNTIL = re.compile(r"áp dụng (?:đến|tới) (?:hết )?ngày (\d{1,2})/(\d{1,2})/(\d{4})", re.I)
 _SHARE = re.compile(r"bằng (\d{1,3}(?:[.,]\d+)?)\s*%")
 _CHANNEL_WORD = re.compile(r"trực tuyến|trực tuyển|trực tiếp|bưu chính", re.I)
 _VND = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+) Việt Nam Đồng$")
@@ -56,14 +58,26 @@ _RULES = re.compile(r"Luật phí và lệ phí|Hội đồng nhân dân|HĐND",
 
 
 def _period(sentence: str) -> tuple[date, date] | None:
-    m = _PERIOD.search(sentence)
-    if m is None:
-        return None
-    d1, m1, y1, d2, m2, y2 = (int(g) for g in m.groups())
+    """The period a sentence sets a rate for (an open start when it gives only the end), or None."""
     try:
-        return date(y1, m1, d1), date(y2, m2, d2)
+        if m := _PERIOD.search(sentence):
+            d1, m1, y1, d2, m2, y2 = (int(g) for g in m.groups())
+            return date(y1, m1, d1), date(y2, m2, d2)
+        if m := _UNTIL.search(sentence):
+            d2, m2, y2 = (int(g) for g in m.groups())
+            return date.min, date(y2, m2, d2)
     except ValueError:
+        pass
+    return None
+
+
+def _amount_until(explanation: str | None) -> date | None:
+    """The end of the period an amount's own note gives it ("áp dụng đến hết ngày 31/12/2023"), when the note
+    sets no reduction for a period of its own ("Kể từ … đến hết …", which is about another rate)."""
+    if not explanation or _PERIOD.search(explanation):
         return None
+    period = _period(explanation)
+    return period[1] if period else None
 
 
 def when(sentence: str, today: date) -> str:
@@ -75,7 +89,7 @@ def when(sentence: str, today: date) -> str:
     start, end = period
     if today > end:
         return f" (đã hết hạn từ {end + _ONE_DAY:%d/%m/%Y})"
-    if today < start:
+    if today < start:  # never for an open start
         return f" (áp dụng từ {start:%d/%m/%Y})"
     return f" (đang áp dụng, đến hết {end:%d/%m/%Y})"
 
@@ -218,6 +232,9 @@ def render(p: Procedure, today: date | None = None) -> tuple[list[str], bool]:
         amount = fee_label(label, explanation)
         if reduced is not None and label in amounts:  # the amount a citizen pays today, beside the record's
             amount += f" (đến hết {reduced.end:%d/%m/%Y} thu {reduced.amount})"
+        elif label in amounts and today is not None and (end := _amount_until(explanation)) and end < today:
+            # "160,000 Việt Nam Đồng(… áp dụng đến hết ngày 31/12/2023 …)": the portal still shows a rate that ended.
+            amount += f" (Cổng ghi mức này áp dụng đến hết {end:%d/%m/%Y}, nay đã hết hạn)"
         return amount
 
     labels = {label for label, _ in groups}
