@@ -156,6 +156,7 @@ def headline(points: Sequence[str]) -> list[str]:
         lines.extend([line for line in rest if line.startswith("- Mức thu")][:2])
     if "không ghi đơn vị" in points[0] and len(rest) >= 2 and rest[1].startswith("- "):
         lines.extend(rest[:2])  # a bare "1": the steps' own words say what it means ("trong ngày", "tối đa một ngày")
-    worked = any("(đến hết" in line for line in lines)  # the amount today is said already, beside the record's
+    lines = [line.replace(", xem dưới)", ")") for line in lines]  # nothing is "below" on the phone
+    worked = any("(đến hết" in line for line in lines)  # the rate today is said already, beside the record's
     lines.extend(line for line in rest if line.startswith("Lưu ý:") or line.startswith("Đang áp dụng") and not worked)
     return lines

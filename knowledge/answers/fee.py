@@ -12,9 +12,10 @@ trường hợp phải nộp ...", "nộp tiền tạm ứng án phí") and quot
 
 A rate for a period ("Kể từ ngày 01/7/2025 đến hết ngày 31/12/2026 mức thu ... bằng
 50% mức thu nêu trên") is read against today's date (Huế's): a rate in force is
-said right after the amounts, with what it comes to where the record gives one
-amount it applies to ("tức 25.000 đồng"); a period that has ended or not begun is
-marked so beside its sentence. A "Miễn phí" cell whose explanation leaves the
+quoted right after the amounts, and its share is said beside them ("70,000 Việt Nam
+Đồng (đến hết 31/12/2026 thu 50% mức này, xem dưới)"; the amount it comes to is
+not worked out, so every amount stays one the record prints); a period that has
+ended or not begun is marked so beside its sentence. A "Miễn phí" cell whose explanation leaves the
 level to the fee law or the council is said to be so, right after the amounts:
 the portal's "free" is then no promise.
 
@@ -170,32 +171,27 @@ def labelled(sentence: str, today: date | None = None) -> str:
 
 @dataclass(frozen=True)
 class InForce:
-    """A rate for a period that holds today: the record's sentence, the period's end, and what it comes to."""
+    """A rate for a period that holds today: the record's sentence, the period's end, and the share of the
+    record's amount it sets ("50%"), when it sets one for every channel."""
 
     sentence: str
     end: date
-    amount: str | None  # "25.000 đồng" where the sentence is a share of the record's one amount
+    share: str | None
 
     def line(self) -> str:
-        worked = f" — tức {self.amount}" if self.amount else ""
-        return f"Đang áp dụng đến hết ngày {self.end:%d/%m/%Y}: {quote(self.sentence)}{worked}."
+        return f"Đang áp dụng đến hết ngày {self.end:%d/%m/%Y}: {quote(self.sentence)}."
 
 
-def in_force(sentence: str, amounts: set[str], today: date) -> InForce | None:
-    """The rate ``sentence`` sets for a period that holds ``today``, or None. What it comes to is worked out
-    only for a share of the one amount the record gives (``amounts``: the cells' VND amounts), when the
-    sentence names no channel (a rate for online submission only is left as the record words it)."""
+def in_force(sentence: str, today: date) -> InForce | None:
+    """The rate ``sentence`` sets for a period that holds ``today``, or None. Its share ("bằng 50% mức thu")
+    is kept when the sentence names no channel (a rate for online submission only is left as the record
+    words it). The amount it comes to is not worked out: every amount an answer gives is one the record
+    prints (``python -m bench.answers`` checks the whole base)."""
     period = _period(sentence)
     if period is None or not period[0] <= today <= period[1]:
         return None
     share = _SHARE.search(sentence)
-    amount = None
-    if share and len(amounts) == 1 and not _CHANNEL_WORD.search(sentence):
-        base = int(_VND.match(next(iter(amounts))).group(1).replace(",", ""))
-        reduced = base * float(share.group(1).replace(",", ".")) / 100
-        if reduced == int(reduced):
-            amount = f"{int(reduced):,} đồng".replace(",", ".")
-    return InForce(sentence, period[1], amount)
+    return InForce(sentence, period[1], f"{share.group(1)}%" if share and not _CHANNEL_WORD.search(sentence) else None)
 
 
 _ONE_DAY = timedelta(days=1)
@@ -225,13 +221,13 @@ def render(p: Procedure, today: date | None = None) -> tuple[list[str], bool]:
     explanations = [(e, chs) for (_, e), chs in groups.items() if e]
     amounts = {label for _, label, _ in cells if _VND.match(label)}
     current = [] if today is None else list({rate.sentence: rate for e, _ in explanations for s in _sentences(e)
-                                             if (rate := in_force(s, amounts, today)) is not None}.values())
-    reduced = next((rate for rate in current if rate.amount), None)
+                                             if (rate := in_force(s, today)) is not None}.values())
+    reduced = next((rate for rate in current if rate.share), None)
 
     def shown(label: str, explanation: str | None) -> str:
         amount = fee_label(label, explanation)
-        if reduced is not None and label in amounts:  # the amount a citizen pays today, beside the record's
-            amount += f" (đến hết {reduced.end:%d/%m/%Y} thu {reduced.amount})"
+        if reduced is not None and label in amounts:  # what a citizen pays today, beside the record's amount
+            amount += f" (đến hết {reduced.end:%d/%m/%Y} thu {reduced.share} mức này, xem dưới)"
         elif label in amounts and today is not None and (end := _amount_until(explanation)) and end < today:
             # "160,000 Việt Nam Đồng(… áp dụng đến hết ngày 31/12/2023 …)": the portal still shows a rate that ended.
             amount += f" (Cổng ghi mức này áp dụng đến hết {end:%d/%m/%Y}, nay đã hết hạn)"
