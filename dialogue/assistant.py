@@ -161,7 +161,7 @@ class DialogueAssistant:
                     "out", "assistant", reply, intent=intent, confidence=round(ctx.confidence, 4), sources=sources,
                     quick_replies=[q.model_dump(mode="json") for q in quick_replies], action=outcome.action,
                     latency_ms={k: round(v, 2) for k, v in stored.items()}, reply_to=incoming)
-            if reply and outcome.action not in ("repeat", "line_check", "choice_out_of_range"):
+            if reply and outcome.action not in ("repeat", "line_check", "choice_out_of_range", "hold"):
                 ctx.tracker.last_reply = reply[:MAX_REPEATED]
                 ctx.tracker.last_buttons = len(quick_replies)
             writer.state = ctx.tracker.to_state()

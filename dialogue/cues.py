@@ -101,7 +101,7 @@ def correction(text: str) -> str | None:
 
 
 # A question, not a report: "khám bhyt trái tuyến có được hưởng ko", "cúp điện từ sáng tới giờ, gọi ai".
-_QUESTION = Pattern(r"(?:\?\s*$|\b(?:không|ko|k|chưa|hả|sao)\s*[?.!]*\s*$|\b(?:bao nhiêu|ở đâu|gọi ai|hỏi ai|"
+_QUESTION = Pattern(r"(?:\?\s*$|\b(?:không|ko|k|chưa|hả|sao)\s*[?.!]*\s*$|\b(?:bao nhiêu|ở đâu|gọi ai|hỏi ai|mấy giờ|"
                     r"báo ai|làm sao|thế nào|ra sao|được không|được ko|đc ko|dc ko|có được)\b)")
 
 
@@ -150,3 +150,15 @@ _HOLD = Pattern(r"^(?:dạ |ờ |à |ừ |ơ )*(?:khoan|khoan đã|chờ|chờ c
 def holds(text: str) -> bool:
     """Whether the message only asks the assistant to wait."""
     return len(text.split()) <= 10 and _HOLD.search(text) and not _QUESTION.search(text)
+
+
+# "Số điện thoại ủy ban phường Vỹ Dạ", "trung tâm hành chính công mấy giờ mở cửa", "địa chỉ UBND phường":
+# contacts and opening hours, which the records do not hold (the offices file holds names and, rarely, addresses).
+_CONTACT = Pattern(r"\b(?:số điện thoại|sđt|sdt|số đt|điện thoại|hotline|giờ làm việc|giờ mở cửa|mấy giờ mở|"
+                   r"mấy giờ làm|mấy giờ đóng|thứ bảy có làm|chủ nhật có làm|làm việc thứ bảy|"
+                   r"địa chỉ (?:của )?(?:ubnd|ủy ban|trung tâm|công an|phường|xã|bộ phận))\b")
+
+
+def asks_contact(text: str) -> bool:
+    """Whether the message asks for a contact or opening hours (not one giving the citizen's own number)."""
+    return _CONTACT.search(text) and _QUESTION.search(text)

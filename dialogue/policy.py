@@ -23,8 +23,8 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
-from dialogue.cues import (about_the_bot, asks, asks_for_person, asks_more, asks_repeat, asks_who, checks_line,
-                           correction, holds, in_danger, starts_with_no, thanks)
+from dialogue.cues import (about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_repeat, asks_who,
+                           checks_line, correction, holds, in_danger, starts_with_no, thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -171,6 +171,11 @@ class Policy:
             return Outcome("handoff_cancelled", [Say("handoff_cancelled")])
         if intent == "request_human" or asks_for_person(ctx.text):
             return self.handoff(ctx, effects, "request_human")
+        if (asks_contact(ctx.text) and not ctx.entities("procedure") and not ctx.entities("phone_number")
+                and not facet_from_words(ctx.view)):
+            # A phone number, an address, opening hours: not in the records; said so, and a person offered.
+            ctx.tracker.pending = Pending(kind="offer_handoff", question=ctx.text)
+            return Outcome("contact_unknown", [Say("contact_unknown")])
         if ctx.entity("application_code") is not None and intent != "report_issue" or intent == "check_status":
             return self.status.start(ctx)
         if intent == "report_issue":

@@ -49,7 +49,7 @@ TEMPLATES: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields
     "inform_ward": ("ward",), "inform_ack": (), "inform_topic": ("name",), "inform_idle": (),
     "repeat": ("reply",), "line_check": (), "same_at_levels": ("facet", "levels"),
     "answered_at_level": ("facet", "level", "others"), "not_in_record": ("name", "asked"),
-    "choice_out_of_range": ("count",), "hold": (),
+    "choice_out_of_range": ("count",), "hold": (), "contact_unknown": (),
 }.items()}
 #: Payload commands a quick reply may send (see the file's header).
 COMMANDS = frozenset({"/affirm", "/deny", "/request_human", "/check_status", "/report_issue", "/ask_documents",

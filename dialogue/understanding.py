@@ -327,7 +327,8 @@ _FACET_WORDS = (
     (Facet.place, Pattern(r"\b(?:ở đâu|nộp đâu|chỗ nào|nơi nào|ở mô|cơ quan nào|lên đâu|đi đâu|làm ở đâu|"
                           r"nộp ở mô|lên mô|nộp mô|làm mô|đi mô)\b")),
     (Facet.documents, Pattern(r"\b(?:giấy tờ|hồ sơ gồm|cần những gì|mang theo|thành phần hồ sơ|cần gì|hồ sơ gì|"
-                              r"giấy tờ gì|giấy tờ chi|hồ sơ chi|cần chi|giấy tờ j|cần j|cần mang|phải mang|mang gì|mang chi)\b")),
+                              r"giấy tờ gì|giấy tờ chi|hồ sơ chi|cần chi|giấy tờ j|cần j|cần mang|phải mang|mang gì|"
+                              r"mang chi)\b")),
 )
 
 

@@ -265,7 +265,8 @@ def test_a_fee_on_the_phone_is_every_amount_and_what_changes_it() -> None:
     from dialogue.render import headline
 
     points = ["Phí, lệ phí theo hình thức nộp:", "- Trực tuyến: 10,000 Việt Nam Đồng",
-              "- Trực tiếp: 20,000 Việt Nam Đồng", "Giải thích trên Cổng:", "- Mức thu: “…”.", "Lưu ý: Sổ hộ khẩu giấy đã bị bãi bỏ."]
+              "- Trực tiếp: 20,000 Việt Nam Đồng", "Giải thích trên Cổng:", "- Mức thu: “…”.",
+              "Lưu ý: Sổ hộ khẩu giấy đã bị bãi bỏ."]
     assert headline(points) == [*points[:3], points[-1]]
     assert headline(["Thời hạn giải quyết: 5 Ngày làm việc.", "Các mốc thời gian:", "- “…”"]) == [
         "Thời hạn giải quyết: 5 Ngày làm việc."]
@@ -281,10 +282,13 @@ def test_a_code_read_out_digit_by_digit_is_an_attempt_at_a_code() -> None:
 
 
 def test_more_conversational_cues() -> None:
-    from dialogue.cues import about_the_bot, asks_who, holds, starts_with_no, thanks
+    from dialogue.cues import about_the_bot, asks_contact, asks_who, holds, starts_with_no, thanks
 
-    assert holds("khoan đã") and holds("dạ chờ chút để tui coi số điện thoại") and not holds("khoan đã, lệ phí bao nhiêu?")
-    assert thanks("ok thanks") and thanks("tks ad") and not thanks("cảm ơn, cho hỏi thêm về lệ phí đăng ký khai sinh nữa")
+    assert holds("khoan đã") and holds("dạ chờ chút để tui coi số điện thoại")
+    assert not holds("khoan đã, lệ phí bao nhiêu?")
+    assert thanks("ok thanks") and thanks("tks ad")
+    assert not thanks("cảm ơn, cho hỏi thêm về lệ phí đăng ký khai sinh nữa")
+    assert asks_contact("số điện thoại ủy ban phường vỹ dạ là bao nhiêu") and asks_contact("mấy giờ mở cửa vậy")
     assert asks_who("vậy tôi hỏi ai") and not asks_who("hỏi về khai sinh")
     assert about_the_bot("em là người thật hay máy") and not about_the_bot("người bán phải làm gì")
     assert starts_with_no("k phải, đất ở hương trà") and not starts_with_no("khai sinh không phải nộp phí à")

@@ -136,3 +136,13 @@ def test_a_near_tie_goes_to_the_general_procedure_unless_the_special_case_is_ask
     assert first("làm giấy khai sinh cho con", [0.62, 0.61]) == "1.001193"
     assert first("khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", [0.62, 0.61]) == "1.004772"
     assert first("làm giấy khai sinh cho con", [0.70, 0.61]) == "1.004772"  # no tie: the reranker's order stands
+
+
+def test_an_alias_note_is_told_only_about_the_procedure_it_is_for(kb_index: KnowledgeIndex) -> None:
+    from knowledge.index.results import Hit
+
+    query = kb_index.parse("làm giấy khai sinh cho con")  # the alias of "đăng ký khai sinh", with its 60-day note
+    birth = Hit(code="1.001193", name="Thủ tục đăng ký khai sinh", score=1.0)
+    again = Hit(code="1.004884", name="Đăng ký lại khai sinh", score=1.0)
+    assert any("60 ngày" in note for note in kb_index._notes_for(query, birth))
+    assert kb_index._notes_for(query, again) == []

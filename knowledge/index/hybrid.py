@@ -287,9 +287,18 @@ class KnowledgeIndex:
             return SearchResponse(query=query.text, results=[], confident=False, confidence=confidence,
                                   notes=query.notes, reason=reason, features=ranking.features,
                                   suggestions=suggestions, missing=missing)
-        return SearchResponse(query=query.text, results=self._grouped_hits(order, fused)[:k],
-                              confident=decision == "answer", confidence=confidence, notes=query.notes,
+        hits = self._grouped_hits(order, fused)[:k]
+        return SearchResponse(query=query.text, results=hits, confident=decision == "answer", confidence=confidence,
+                              notes=self._notes_for(query, hits[0]) if hits else query.notes,
                               features=ranking.features, missing=missing)
+
+    @staticmethod
+    def _notes_for(query: Query, first: Hit) -> list[str]:
+        """The matched aliases' notes about the first procedure: an alias's note is told when its name holds the
+        alias's official phrase ("Đăng ký trong 60 ngày kể từ ngày sinh" is for "Thủ tục đăng ký khai sinh",
+        not for "Đăng ký lại khai sinh" of a man of 72; user tests, 6 December 2026)."""
+        name = strip_diacritics(normalize(first.name)).lower()
+        return [a.note for a in query.aliases if a.note and strip_diacritics(normalize(a.official)).lower() in name]
 
     def rank(self, text: str | Query) -> Ranking:
         """Every procedure scored for ``text``, with the features the confidence model reads."""
