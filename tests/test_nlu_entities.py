@@ -182,3 +182,14 @@ def test_merge_prefers_patterns_then_longer() -> None:
 def test_bio_tags_follow_spans() -> None:
     prepared = prepare("ở phường Vĩnh Ninh nhé")
     assert bio_tags(prepared, [(2, 18, "location")]) == ["O", "B-location", "I-location", "I-location", "O"]
+
+
+def test_a_place_is_not_read_from_words_whose_marks_say_otherwise() -> None:
+    from nlu.entities.gazetteer import LocationGazetteer
+    from nlu.entities.tokens import prepare
+
+    gazetteer = LocationGazetteer.default()
+    found = [e.value for e in gazetteer.find(prepare("ở kiệt ba mươi hai đường nguyễn trãi"))]
+    assert found == ["đường Nguyễn Trãi"]  # "hai đường" is no "Hải Dương"
+    assert [e.value for e in gazetteer.find(prepare("toi o hai duong"))] == ["xã Hải Dương"]  # typed bare, it may be
+    assert [e.value for e in gazetteer.find(prepare("nhà ở Thuận Hoá"))] == ["phường Thuận Hóa"]  # either tone style

@@ -102,6 +102,15 @@ class PhraseIndex:
         return list(self._items.get(tuple(key), []))
 
 
+def _marks_differ(span: list[Syllable], names: set[tuple[str, ...]]) -> bool:
+    """Whether a syllable typed with diacritics has other ones than every way the place is written: "ba mươi
+    hai đường Nguyễn Trãi" is no "Hải Dương", though "hai duong" typed bare may be (so is "Tràng Tiền", an
+    alias of "Trường Tiền"). Without a written form of the span's length, nothing is compared."""
+    same_length = [name for name in names if len(name) == len(span)]
+    return bool(same_length) and all(
+        any(s.text != s.plain and s.text != n for s, n in zip(span, name)) for name in same_length)
+
+
 def _split_division(name: str) -> tuple[str | None, str]:
     lowered = normalize(name)
     for division in sorted(DIVISIONS, key=len, reverse=True):
@@ -144,11 +153,14 @@ class LocationGazetteer:
         #: Words that say what kind of place a name is: the division words, and every word the
         #: names of :meth:`default`'s file write in lower case ("sông Hương", "bến xe phía Nam").
         self.kind_words: set[str] = set(normalize(" ".join(DIVISIONS)).split())
+        #: Each place's names as written, syllable by syllable (see :func:`_marks_differ`).
+        self.written: dict[Place, set[tuple[str, ...]]] = {}
 
     def add(self, value: str, division: str | None, names: Iterable[str], *, bare: bool = True, rank: int = 2) -> None:
         """Register ``names`` (without the division word) as ``value``."""
         place = Place(value, division, bare, rank)
         for name in names:
+            self.written.setdefault(place, set()).add(tuple(normalize(name).replace("-", " ").split()))
             self.names.add(phrase_key(name), place)
         self.size += 1
 
@@ -236,7 +248,8 @@ class LocationGazetteer:
                     place = min(compatible, key=lambda p: p.rank)
                     return Entity("location", place.value, kept[i].start, kept[end - 1].end, 0.9, "gazetteer"), end
         end, places = self.names.match(words, i)
-        candidates = [p for p in places if p.bare]
+        written = getattr(self, "written", {})  # a gazetteer saved inside an older model has none: no check
+        candidates = [p for p in places if p.bare and not _marks_differ(kept[i:end], written.get(p, set()))]
         if not candidates:
             return None
         place = min(candidates, key=lambda p: p.rank)
