@@ -31,7 +31,7 @@ _DANGER = Pattern(
     r"\b(?:bị điện giật|điện giật (?:chết|ngất|bất tỉnh)|giật điện|bị đè|đè (?:trúng|lên|phải) (?:người|ai)|"
     r"đè người|bị vùi|vùi lấp|mắc kẹt|bị kẹt (?:trong|dưới|trên)|cuốn trôi|nước cuốn|lũ cuốn|lũ quét|"
     r"(?:đất|đá|đất đá|núi|đồi) sạt|sạt (?:xuống|lấp|vùi)|lấp hết đường|đuối nước|chết đuối|"
-    r"đang cháy|cháy (?:to|lớn|lan)|bốc cháy|phát nổ|bất tỉnh|ngất xỉu|chảy máu|bị thương nặng|"
+    r"đang cháy|cháy (?:to|lớn|lan)|bốc cháy|phát nổ|bất tỉnh|ngất xỉu|chảy máu nhiều|bị thương nặng|"
     r"cứu (?:với|tôi|tui|em|gấp|mạng)|cấp cứu gấp|sập (?:nhà|cầu) (?:có|đè)|ngập (?:tới|đến) (?:cổ|ngực|mái|nóc)|"
     r"xẹt lửa|tóe lửa|chập điện|dây điện (?:bị )?(?:đứt|rớt|rơi))\b")
 # ...unless the message asks about paperwork: "nhà bị cuốn trôi năm ngoái, xin hỗ trợ thì làm sao".
@@ -115,7 +115,8 @@ _WHO = Pattern(r"\b(?:hỏi ai|gặp ai|liên hệ ai|báo ai|gọi ai|tìm ai|n
 
 
 def asks_who(text: str) -> bool:
-    return _WHO.search(text)
+    """"Vậy tôi hỏi ai?" in a few words (a whole question that ends "… thì gặp ai" is a question of its own)."""
+    return len(text.split()) <= 6 and _WHO.search(text)
 
 
 # Words that make "are you a bot?" a question about the assistant: "người bán phải làm gì" is not one.
@@ -147,18 +148,26 @@ _HOLD = Pattern(r"^(?:dạ |ờ |à |ừ |ơ )*(?:khoan|khoan đã|chờ|chờ c
                 r"từ từ|để (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ))\b")
 
 
+_LOOKING = Pattern(r"\bđể (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ)\b")
+
+
 def holds(text: str) -> bool:
-    """Whether the message only asks the assistant to wait."""
-    return len(text.split()) <= 10 and _HOLD.search(text) and not _QUESTION.search(text)
+    """Whether the message only asks the assistant to wait: a few words, or "… để tui coi lại" ("doi bang lai
+    xe" typed bare is "đổi", not "đợi")."""
+    short = len(text.split()) <= 4 or (len(text.split()) <= 10 and _LOOKING.search(text))
+    return short and _HOLD.search(text) and not _QUESTION.search(text)
 
 
 # "Số điện thoại ủy ban phường Vỹ Dạ", "trung tâm hành chính công mấy giờ mở cửa", "địa chỉ UBND phường":
 # contacts and opening hours, which the records do not hold (the offices file holds names and, rarely, addresses).
-_CONTACT = Pattern(r"\b(?:số điện thoại|sđt|sdt|số đt|điện thoại|hotline|giờ làm việc|giờ mở cửa|mấy giờ mở|"
+_CONTACT = Pattern(r"\b(?:số điện thoại|sđt|sdt|số đt|hotline|giờ làm việc|giờ mở cửa|mấy giờ mở|"
                    r"mấy giờ làm|mấy giờ đóng|thứ bảy có làm|chủ nhật có làm|làm việc thứ bảy|"
-                   r"địa chỉ (?:của )?(?:ubnd|ủy ban|trung tâm|công an|phường|xã|bộ phận))\b")
+                   r"địa chỉ (?:của )?(?:ubnd|ủy ban|uỷ ban|trung tâm|công an|bộ phận|phường|xã))\b")
+_OFFICE = Pattern(r"\b(?:ubnd|ủy ban|uỷ ban|trung tâm|công an|bộ phận|một cửa|cơ quan|sở|tòa án|chi nhánh|"
+                  r"văn phòng|phường|xã)\b")
 
 
 def asks_contact(text: str) -> bool:
-    """Whether the message asks for a contact or opening hours (not one giving the citizen's own number)."""
-    return _CONTACT.search(text) and _QUESTION.search(text)
+    """Whether the message asks for an office's contact or opening hours (not one giving the citizen's own
+    number, nor a procedure question that mentions a phone)."""
+    return _CONTACT.search(text) and _OFFICE.search(text) and _QUESTION.search(text)
