@@ -9,7 +9,7 @@ turn's open transaction provides.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -104,18 +104,13 @@ class Context:
     def question(self) -> str:
         """The message as searched: without the places it names ("thị xã Hương Thủy" is no irrigation works,
         "phường An Cựu" no procedure), unless that leaves less than two words."""
-        text = self.text
-        for entity in sorted(self.entities("location"), key=lambda e: e.start, reverse=True):
-            text = text[:entity.start] + " " + text[entity.end:]
-        return " ".join(text.split()) if len(text.split()) >= 2 else self.text
+        kept = _blanked(self.text, [(e.start, e.end) for e in self.entities("location")]).split()
+        return " ".join(kept) if len(kept) >= 2 else self.text
 
     @cached_property
     def bare(self) -> str:
         """The message without its circumstances: "phường Thuận Hóa" names a place, not a level."""
-        text = self.view
-        for start, end in sorted(self.spans, reverse=True):
-            text = text[:start] + " " * (end - start) + text[end:]
-        return text
+        return _blanked(self.view, self.spans)
 
     @cached_property
     def qualifiers(self) -> Qualifiers:
@@ -124,3 +119,10 @@ class Context:
     @cached_property
     def levels(self) -> list[str]:
         return levels_asked(self.bare)
+
+
+def _blanked(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with ``spans`` replaced by spaces (the offsets of the rest stay as they were)."""
+    for start, end in sorted(spans, reverse=True):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text

@@ -135,7 +135,7 @@ def thanks(text: str) -> bool:
     return len(text.split()) <= 6 and _THANKS.search(text)
 
 
-_NO_FIRST = re.compile(r"^(?:a |a |da )?(?:khong phai|k phai|ko phai|kp|sai roi|sai|nham roi|nham|khong dung)\b")
+_NO_FIRST = re.compile(r"^(?:a |da )?(?:khong phai|k phai|ko phai|kp|sai roi|sai|nham roi|nham|khong dung)\b")
 
 
 def starts_with_no(text: str) -> bool:
@@ -144,11 +144,10 @@ def starts_with_no(text: str) -> bool:
 
 
 # "Khoan đã", "chờ chút để tui coi số điện thoại": the citizen asks to wait; what was asked still stands.
+_LOOKING_WORDS = r"để (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ)"
 _HOLD = Pattern(r"^(?:dạ |ờ |à |ừ |ơ )*(?:khoan|khoan đã|chờ|chờ chút|chờ tí|chờ xíu|đợi|đợi chút|đợi tí|đợi xíu|"
-                r"từ từ|để (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ))\b")
-
-
-_LOOKING = Pattern(r"\bđể (?:tui|tôi|em|mình) (?:coi|xem|tìm|kiếm|lấy|nhớ)\b")
+                rf"từ từ|{_LOOKING_WORDS})\b")
+_LOOKING = Pattern(rf"\b{_LOOKING_WORDS}\b")
 
 
 def holds(text: str) -> bool:

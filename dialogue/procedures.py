@@ -30,7 +30,6 @@ from collections.abc import Callable, Sequence
 from dialogue.context import Context
 from dialogue.cues import correction
 from dialogue.outcome import Outcome, Say, ShowAnswer
-from dialogue.render import headline
 from dialogue.responses import Labels, QuickReplySpec
 from dialogue.tracker import Option, Pending, Topic
 from dialogue.turns import Source
@@ -261,8 +260,8 @@ class ProcedureFlow:
         others = [o for o in options if o.code != home.code]
         rendered = [self.procedure(o.code) for o in options]
         # A fee or a time is the same when its amounts are (the portal's notes under them vary by record).
-        said = headline if facet in (Facet.fee, Facet.duration) else list
-        answers = [said(render_answer(p, facet, ward=ctx.tracker.ward).points) for p in rendered if p is not None]
+        answers = [answer.headline() if facet in (Facet.fee, Facet.duration) else answer.points
+                   for answer in (render_answer(p, facet, ward=ctx.tracker.ward) for p in rendered if p is not None)]
         outcome = self.answer(ctx, home.code, facet, siblings=options, question=pending.question)
         if not outcome.action.startswith("answer"):
             return outcome

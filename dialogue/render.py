@@ -120,7 +120,7 @@ class Renderer:
         url = answer.url or PORTAL
         if channel == "voice":
             if answer.facet in (Facet.fee, Facet.duration) and not full:
-                lines = headline(answer.points)
+                lines = [line.replace(", xem dưới)", ")") for line in answer.headline()]  # nothing is "below"
             else:  # "đọc tiếp" (full) reads the rest of a list, as far as a call's reply goes
                 lines = [line for line in answer.brief(VOICE_FULL_ITEMS if full else limits.brief_items).splitlines()
                          [1:-1] if not line.startswith("(còn ")]  # "(còn 4 ý nữa)" is for a screen
@@ -141,22 +141,3 @@ class Renderer:
             text = shorten(text, max(limits.max_chars - len(answer.title) - len(link) - 400, 200))
         return "\n".join([answer.title, text, link])
 
-
-def headline(points: Sequence[str]) -> list[str]:
-    """What a caller hears of a fee or a time: the amount for every way of submitting (the first line, and the
-    list under it when it is a heading) and the notes that change it ("Đang áp dụng …", "Lưu ý: …"), not the
-    record's explanations and quotes, which the screen shows."""
-    if not points:
-        return []
-    lines = [points[0]]
-    rest = list(points[1:])
-    while points[0].endswith(":") and rest and rest[0].startswith("- "):
-        lines.append(rest.pop(0))
-    if "theo phần giải thích" in points[0]:  # the amounts are in the explanation: "Mức thu: 135.000 đồng/lần"
-        lines.extend([line for line in rest if line.startswith("- Mức thu")][:2])
-    if "không ghi đơn vị" in points[0] and len(rest) >= 2 and rest[1].startswith("- "):
-        lines.extend(rest[:2])  # a bare "1": the steps' own words say what it means ("trong ngày", "tối đa một ngày")
-    lines = [line.replace(", xem dưới)", ")") for line in lines]  # nothing is "below" on the phone
-    worked = any("(đến hết" in line for line in lines)  # the rate today is said already, beside the record's
-    lines.extend(line for line in rest if line.startswith("Lưu ý:") or line.startswith("Đang áp dụng") and not worked)
-    return lines

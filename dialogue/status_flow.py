@@ -19,6 +19,8 @@ from dialogue.outcome import Outcome, Say
 from dialogue.status import StatusAdapter, StatusUnavailable
 from dialogue.tracker import Pending
 from dialogue.understanding import says_unsure, yes_no
+from nlu.entities.spoken import digit_symbol
+from nlu.text import normalize
 
 log = structlog.get_logger(__name__)
 
@@ -29,16 +31,30 @@ _DIGITS = re.compile(r"\d")
 _DIGIT_RUN = re.compile(r"\d[\d\s.\-]*")
 
 
-# Digits read out on the phone ("không chín không một hai ba bốn năm"), accented or not.
-_DIGIT_WORDS = {"không": "0", "khong": "0", "một": "1", "mot": "1", "mốt": "1", "hai": "2", "ba": "3", "bốn": "4",
-                "bon": "4", "tư": "4", "năm": "5", "nam": "5", "lăm": "5", "lam": "5", "sáu": "6", "sau": "6",
-                "bảy": "7", "bay": "7", "bẩy": "7", "tám": "8", "tam": "8", "chín": "9", "chin": "9"}
-_SPOKEN_RUN = re.compile(r"\b(?:(?:%s)\s+){4,}(?:%s)\b" % (("|".join(_DIGIT_WORDS),) * 2), re.IGNORECASE)
+#: Digits read out in a row that make an attempt at a code (the NLU's receipt-code reading wants 7).
+SPOKEN_CODE_DIGITS = 5
 
 
 def digits_said(text: str) -> str:
-    """``text`` with runs of five or more digits read out as words written as digits."""
-    return _SPOKEN_RUN.sub(lambda m: "".join(_DIGIT_WORDS[w.lower()] for w in m.group().split()), text)
+    """``text`` with runs of :data:`SPOKEN_CODE_DIGITS` or more digits read out as words ("không chín không
+    một hai") written as digits, by the NLU's table of digit words (:func:`nlu.entities.spoken.digit_symbol`)."""
+    out: list[str] = []
+    run: list[tuple[str, str]] = []  # (word, digit)
+
+    def flush() -> None:
+        out.extend(["".join(d for _, d in run)] if len(run) >= SPOKEN_CODE_DIGITS else [w for w, _ in run])
+        run.clear()
+
+    for word in text.split():
+        bare = word.strip(".,;:!?")
+        symbol = None if bare.isdigit() else digit_symbol(normalize(bare))
+        if symbol is not None and len(symbol) == 1 and symbol.isdigit():
+            run.append((word, symbol))
+        else:
+            flush()
+            out.append(word)
+    flush()
+    return " ".join(out)
 
 
 def attempted_code(text: str) -> str | None:

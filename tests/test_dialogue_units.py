@@ -262,7 +262,7 @@ def test_the_hotline_reads_document_numbers_and_dates_as_said() -> None:
 
 
 def test_a_fee_on_the_phone_is_every_amount_and_what_changes_it() -> None:
-    from dialogue.render import headline
+    from knowledge.answers import headline
 
     points = ["Phí, lệ phí theo hình thức nộp:", "- Trực tuyến: 10,000 Việt Nam Đồng",
               "- Trực tiếp: 20,000 Việt Nam Đồng", "Giải thích trên Cổng:", "- Mức thu: “…”.",

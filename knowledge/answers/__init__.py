@@ -26,6 +26,7 @@ answers out themselves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from zoneinfo import ZoneInfo
@@ -45,7 +46,7 @@ HUE_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
 
 __all__ = [
     "CHANNEL_LABELS", "DOCUMENTS_TITLE", "NOTES_TITLE", "ONLINE_NO", "ONLINE_YES", "PORTAL", "SOURCE_LABEL", "Answer",
-    "DocumentItem", "DocumentSection", "Facet", "Offices", "Ward", "default_offices", "render_answer",
+    "DocumentItem", "DocumentSection", "Facet", "Offices", "Ward", "default_offices", "headline", "render_answer",
 ]
 
 PORTAL = "https://dichvucong.gov.vn"
@@ -82,6 +83,11 @@ class Answer(BaseModel):
     sections: list[DocumentSection] = Field(default_factory=list)  # documents: the record's tables
     notes: list[str] = Field(default_factory=list)  # documents: rows that explain, not documents
 
+    def headline(self) -> list[str]:
+        """The essential lines of a fee or a time (see :func:`headline`): what the phone reads, and what two
+        levels of one procedure are compared by."""
+        return headline(self.points)
+
     def brief(self, max_items: int = 3) -> str:
         """A short answer for chat and voice, with the link to the full one.
 
@@ -108,6 +114,25 @@ class Answer(BaseModel):
             if len(self.points) > len(shown):
                 body += f"\n(còn {len(self.points) - len(shown)} ý nữa)"
         return "\n".join([self.title, body, f"Xem đầy đủ: {self.url or PORTAL}"])
+
+
+def headline(points: Sequence[str]) -> list[str]:
+    """What a caller hears of a fee or a time: the amount for every way of submitting (the first line, and the
+    list under it when it is a heading) and the notes that change it ("Đang áp dụng …", "Lưu ý: …"), not the
+    record's explanations and quotes, which the screen shows."""
+    if not points:
+        return []
+    lines = [points[0]]
+    rest = list(points[1:])
+    while points[0].endswith(":") and rest and rest[0].startswith("- "):
+        lines.append(rest.pop(0))
+    if "theo phần giải thích" in points[0]:  # the amounts are in the explanation: "Mức thu: 135.000 đồng/lần"
+        lines.extend([line for line in rest if line.startswith("- Mức thu")][:2])
+    if "không ghi đơn vị" in points[0] and len(rest) >= 2 and rest[1].startswith("- "):
+        lines.extend(rest[:2])  # a bare "1": the steps' own words say what it means ("trong ngày", "tối đa một ngày")
+    worked = any("(đến hết" in line for line in lines)  # the rate today is said already, beside the record's
+    lines.extend(line for line in rest if line.startswith("Lưu ý:") or line.startswith("Đang áp dụng") and not worked)
+    return lines
 
 
 def render_answer(p: Procedure, facet: Facet, *, ward: str | None = None, offices: Offices | None = None,
