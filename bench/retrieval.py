@@ -113,7 +113,7 @@ class Scored:
     answerable: bool
     calibrated: bool  # it asks about a procedure that some calibration question asks about
     rank: int | None  # of the first right procedure among the first k, without the gate
-    confidence: float  # 0 for a question about a topic the base is known to lack: it is never answered
+    confidence: float  # 0 for a topic the base is known to lack or a variant the first name rules out: never answered
     decision: str  # answer / suggest / none, on the question's channel
 
 
@@ -124,8 +124,13 @@ def score(index: KnowledgeIndex, questions: list[dict], calibrated: set[str], k:
         channel = SPOKEN_CHANNEL if q["style"] == "spoken" else None
         response = index.search(q["text"], k=k, gate=False, channel=channel)
         rank = first_relevant_rank([h.code for h in response.results], q["expected"]) if q["expected"] else None
-        confidence = 0.0 if response.missing else response.confidence
-        decision = "none" if response.missing else index.confidence.decide(confidence, channel)
+        # Never answered, as when the thresholds were chosen: a topic the base lacks (no suggestions either) and
+        # a variant the first name rules out (knowledge/index/variants.py; offered when the gate would suggest).
+        refused = response.missing is not None or response.unheld_variant is not None
+        confidence = 0.0 if refused else response.confidence
+        decision = ("none" if response.missing else
+                    "suggest" if refused and index.confidence.decide(response.confidence, channel) != "none" else
+                    index.confidence.decide(confidence, channel))
         scored.append(Scored(q["style"], bool(q["expected"]), bool(set(q["expected"]) & calibrated), rank,
                              confidence, decision))
     return scored

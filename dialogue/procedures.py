@@ -293,7 +293,11 @@ class ProcedureFlow:
                                    question=ctx.text, notes=notes)
             return self.offer(ctx, [option(h) for h in group], facet, levels=self.differ_by_level(group))
         if response.suggestions:
-            return self.offer(ctx, [option(h) for h in response.suggestions[:3]], facet)
+            outcome = self.offer(ctx, [option(h) for h in response.suggestions[:3]], facet)
+            if response.unheld_variant:
+                # "hạng I" where the base holds "hạng II": say that the one asked is not held before offering.
+                outcome.parts.insert(0, Say("variant_unheld", {"variant": response.unheld_variant}))
+            return outcome
         return None
 
     @staticmethod

@@ -3,4 +3,5 @@ unaccented forms (:mod:`.lexical`), a dense encoder + faiss (:mod:`.dense`), fus
 with a reranker, a confidence decision and near-tie grouping (:mod:`.hybrid`). What the reranker and
 the confidence model read: how much of the question a procedure covers (:mod:`.coverage`) and whether
 its name carries an action the question did not ask for (:mod:`.actions`); and whether the question alone
-reads as one about what the base holds (:mod:`.scope`)."""
+reads as one about what the base holds (:mod:`.scope`). A variant the first name rules out ("hạng I" for
+"… hạng II", a reissue its family lists no procedure for) is offered, never answered (:mod:`.variants`)."""

@@ -57,6 +57,7 @@ from knowledge.index.lexical import FieldedBM25
 from knowledge.index.query import InvalidQuery, Query
 from knowledge.index.results import Hit, SearchResponse
 from knowledge.index.scope import SCOPE_FILE, ScopeModel
+from knowledge.index.variants import Variants
 from knowledge.records import Procedure
 from nlu.text import NgramRestorer, normalize, strip_diacritics
 
@@ -81,6 +82,8 @@ FIELD_WEIGHTS = {
 DENSE_WEIGHT = 0.6
 # The reranker reorders the first RERANK_DEPTH procedures of the fused ranking.
 RERANK_DEPTH = 10
+# A class, kind or reissue is held when one of the first five names offers it (knowledge/index/variants.py).
+VARIANT_DEPTH = 5
 # Reranker probabilities this close are a tie, which the question's words may break (see _general_first).
 NEAR_TIE = 0.03
 ASKED_SHARE = 1 / 3
@@ -200,6 +203,7 @@ class KnowledgeIndex:
         self.scope = scope  # None: the confidence model reads in_scope as 0
         self._base_names = [base_name(d["name"] or "") for d in docs]
         self._age_ranges = [age_range(d["name"] or "") for d in docs]
+        self.variants = Variants([d["name"] or "" for d in docs])
         self.coverage = CoverageScorer(
             lexical,
             [_term_set(analyze(d["key_text"] or "")) for d in docs],
@@ -280,17 +284,23 @@ class KnowledgeIndex:
                                   reason="no procedure matches the question", missing=missing)
         confidence = self.confidence.probability(ranking.features)
         decision = self.confidence.decide(confidence, channel) if gap is None else "none"
+        # A variant the first name rules out ("hạng I" for "… hạng II") is offered, never answered.
+        first_names = [self.docs[int(doc)]["name"] or "" for doc in order[:VARIANT_DEPTH]]
+        variant = self.variants.unheld(query.text, first_names)
+        if variant is not None and decision == "answer":
+            decision = "suggest"
         if gate and decision != "answer":
             suggestions = self._grouped_hits(order, fused)[:k] if decision == "suggest" else []
             reason = (f"the knowledge base holds no procedure for {missing}" if missing
+                      else f"the first procedure's name rules out the {variant} asked for" if variant
                       else "no procedure matches the question well enough")
             return SearchResponse(query=query.text, results=[], confident=False, confidence=confidence,
                                   notes=query.notes, reason=reason, features=ranking.features,
-                                  suggestions=suggestions, missing=missing)
+                                  suggestions=suggestions, missing=missing, unheld_variant=variant)
         hits = self._grouped_hits(order, fused)[:k]
         return SearchResponse(query=query.text, results=hits, confident=decision == "answer", confidence=confidence,
                               notes=self._notes_for(query, hits[0]) if hits else query.notes,
-                              features=ranking.features, missing=missing)
+                              features=ranking.features, missing=missing, unheld_variant=variant)
 
     @staticmethod
     def _notes_for(query: Query, first: Hit) -> list[str]:

@@ -35,6 +35,9 @@ class SearchResponse(BaseModel):
     missing: str | None = Field(default=None, description="a topic the question asks for that the knowledge base "
                                                           "is known not to hold (knowledge/data/gaps.yaml)")
     suggestions: list[Hit] = Field(default_factory=list)
+    unheld_variant: str | None = Field(default=None, description="a variant the question asks for that the first "
+                                                                 "procedure's name rules out (\"hạng 1\", \"cấp lại\"): "
+                                                                 "offered as a suggestion, never answered")
     # What the confidence was computed from: read by training and the benches, not part of the API.
     features: dict[str, float] = Field(default_factory=dict, exclude=True)
 

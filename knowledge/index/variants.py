@@ -1,0 +1,152 @@
+"""A question that asks for a variant the first procedure's record rules out: offered, never answered.
+
+The confident wrong answers the gate leaves are mostly near misses: a variant of a procedure the
+base holds, asked for where the base holds only its neighbour. Three kinds can be read from the
+names alone, because the base itself says the variant is another procedure:
+
+* **Another class.** "nâng chứng chỉ đo đạc và bản đồ lên hạng I" where the name says "… hạng II";
+  "trung tâm sát hạch lái xe loại một" where it says "… loại 3". The question names a class (hạng,
+  loại with a numeral) and the name names others of the same kind, not the one asked.
+* **Another of a few kinds that exclude each other.** "sân tập lái để sát hạch ô tô" where the name says
+  "… sát hạch lái xe mô tô"; "phí bảo vệ môi trường đối với chất thải rắn" where it says "… nước thải";
+  "cảng biển" where it says "cảng hàng không" (:data:`CONTRASTS`). The question names one kind of the set,
+  the name another and not that one.
+* **A reissue the family does not offer.** "giấy phép hành nghề khoan bị thất lạc" where the base
+  lists the licence's actions as separate procedures (cấp, gia hạn, trả lại) and none of them is
+  "cấp lại", nor is any of the first five procedures that name the same object. A name that stands
+  alone ("Cấp giấy X")
+  often covers its reissue inside the record, so it is not ruled out.
+
+They were written from development set E's confident wrong answers (6 December 2026) and checked
+on the 3,816 calibration, gap-audit and development questions: they fire on 20, all about what the
+base lacks, and on no question whose first procedure was right. A closing the family lacks ("chấm
+dứt hoạt động văn phòng thừa phát lại" where the base has its registration), tried the same way,
+fired on 5 right answers of 25 ("… không hoạt động nữa" told as a story) and was left out. What no
+name says (a notary office closing where the base has a cooperative's, a theory teacher's
+certificate where it has a practice teacher's) is left to the confidence model. No library knows
+Vietnamese procedure names' classes and action families, hence the hand-written patterns.
+
+>>> variants = Variants(["Cấp giấy phép cho trung tâm sát hạch lái xe loại 3"])
+>>> variants.unheld("xin giấy phép trung tâm sát hạch loại 1", ["Cấp giấy phép cho trung tâm sát hạch lái xe loại 3"])
+'loại 1'
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from nlu.text import normalize, strip_diacritics
+
+_NUMERALS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4,
+             "một": 1, "hai": 2, "ba": 3, "bốn": 4, "mot": 1, "bon": 4}
+_NUMERAL = r"(?:iv|i{1,3}|[1-4]|một|hai|ba|bốn)"
+# With marks, "hạng"/"loại" and a numeral; without, not "hai" or "ba": "hang hai" is "hàng hải".
+_CLASS = re.compile(rf"\b(hạng|loại)\s+({_NUMERAL}(?:\s*(?:,|và|hoặc|-)\s*{_NUMERAL})*)\b")
+_CLASS_PLAIN = re.compile(r"\b(hang|loai)\s+((?:iv|i{1,3}|[1-4]|mot|bon)(?:\s*(?:,|va|hoac|-)\s*(?:iv|i{1,3}|[1-4]|mot|bon))*)\b")
+_ANY_NUMERAL = re.compile(r"\b(?:iv|i{1,3}|[1-4]|một|mot|hai|ba|bốn|bon)\b")
+_PLAIN_KIND = {"hang": "hạng", "loai": "loại"}
+
+#: Sets of kinds that exclude each other, each kind with the ways it is written; a name may join several
+#: ("ô tô, mô tô"). "xe máy" is a "mô tô" in the names' language.
+CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
+    (("ô tô", "xe hơi", "oto"), ("mô tô", "xe máy", "xe gắn máy")),
+    (("cảng biển",), ("cảng hàng không", "sân bay"), ("cảng cá",), ("cảng thủy nội địa", "bến thủy nội địa")),
+    (("nước thải",), ("khí thải",), ("chất thải rắn",)),
+)
+
+# What asks for a reissue, narrowly: "mất" alone is also "mất bao lâu" (how long it takes).
+_REISSUE = re.compile(r"\b(cấp lại|bị mất|làm mất|đánh mất|thất lạc|mất bản|cap lai|that lac)\b")
+_REISSUE_NAME = re.compile(r"\b(cấp lại|mất)\b")
+# The actions that open a family member's name ("Cấp", "Gia hạn", "Trả lại" … + the object).
+_LEAD = re.compile(r"^(?:thủ tục\s+)?(?:(?:cấp mới|cấp lại|cấp đổi|cấp|gia hạn|điều chỉnh|sửa đổi|bổ sung|thu hồi|"
+                   r"trả lại|thay đổi|chấm dứt|đăng ký)(?:\s*,\s*|\s+và\s+|\s+hoặc\s+|\s+))+")
+
+
+def _text(text: str) -> str:
+    return " ".join(re.findall(r"\w+|,", normalize(text).lower()))
+
+
+def _classes(text: str) -> set[tuple[str, int]]:
+    """("hạng", 2) for "hạng II"; every numeral of a list ("hạng I, II và III")."""
+    words = _text(text)
+    found = {(kind, run) for kind, run in _CLASS.findall(words)}
+    found |= {(_PLAIN_KIND[kind], run) for kind, run in _CLASS_PLAIN.findall(strip_diacritics(words))}
+    return {(kind, _NUMERALS[n]) for kind, run in found for n in re.findall(_ANY_NUMERAL, run)}
+
+
+def _object(name: str) -> tuple[str, bool]:
+    """A name's object without its opening actions and bracketed notes, and whether it opened with one."""
+    words = _text(re.sub(r"\(.*?\)", " ", name)).replace(" ,", ",")
+    lead = _LEAD.match(words)
+    return (words[lead.end():] if lead else words), lead is not None
+
+
+def _shares(other: str, subject: str) -> bool:
+    """Whether ``other`` names (nearly) the same object: two thirds of ``subject``'s words. "Cấp lại Giấy chứng nhận
+    đủ điều kiện sản xuất, nhập khẩu thuốc thú y" is the reissue of "… sản xuất thuốc thú y"; "Cấp lại giấy phép …
+    Sàn giao dịch bất động sản" is not the reissue of a drilling licence."""
+    words, others = set(subject.split()) - {","}, set(other.split())
+    return bool(words) and len(words & others) >= 2 * len(words) / 3
+
+
+def _padded(text: str, *, plain: bool) -> str:
+    words = _text(text)
+    return f" {strip_diacritics(words) if plain else words} ".replace(" , ", " ")
+
+
+def _other_kind(question: str, first_names: Sequence[str]) -> str | None:
+    """The one kind of a :data:`CONTRASTS` set ``question`` names, when the first name names others of the set and
+    none of the first names names it. A question typed without marks is read without marks."""
+    plain = strip_diacritics(question) == question
+    asked, names = _padded(question, plain=plain), [_padded(name, plain=plain) for name in first_names]
+
+    def names_kind(text: str, spellings: tuple[str, ...]) -> bool:
+        return any(_padded(spelling, plain=plain) in text for spelling in spellings)
+
+    for kinds in CONTRASTS:
+        named_in_question = [spellings for spellings in kinds if names_kind(asked, spellings)]
+        if len(named_in_question) != 1:
+            continue
+        wanted = named_in_question[0]
+        if any(names_kind(names[0], spellings) for spellings in kinds if spellings is not wanted) and not any(
+                names_kind(name, wanted) for name in names):
+            return next(spelling for spelling in wanted if names_kind(asked, (spelling,)))  # as the question says it
+    return None
+
+
+class Variants:
+    """What the names of the base say about the variants it holds (see the module docstring)."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self._families: dict[str, list[str]] = defaultdict(list)
+        for name in names:
+            subject, opens_with_action = _object(name)
+            self._families[subject].append(name if opens_with_action else "")
+
+    def unheld(self, question: str, first_names: Sequence[str]) -> str | None:
+        """The variant ``question`` asks for that the first procedure's name rules out ("hạng 1",
+        "cấp lại"), or None. ``first_names``: the ranking's first names, best first; a variant one of them
+        offers is held ("Công bố mở cảng cá loại I, loại II" second to "… loại III"), and the gate decides."""
+        if not first_names:
+            return None
+        top = first_names[0]
+        asked, named = _classes(question), _classes(top)
+        offered = set().union(*(_classes(name) for name in first_names))
+        for kind, number in sorted(asked):
+            if any(k == kind for k, _ in named) and (kind, number) not in offered:
+                return f"{kind} {number}"
+        kind = _other_kind(question, first_names)
+        if kind is not None:
+            return kind
+        text = _text(question)
+        if _REISSUE.search(text) or _REISSUE.search(strip_diacritics(text)):
+            subject = _object(top)[0]
+            if _REISSUE_NAME.search(_text(top)) or any(
+                    _REISSUE_NAME.search(_text(name)) and _shares(_object(name)[0], subject) for name in first_names):
+                return None
+            family = self._families.get(subject, [])
+            if len(family) > 1 and all(family):
+                return "cấp lại"
+        return None
