@@ -18,7 +18,7 @@ names alone, because the base itself says the variant is another procedure:
   often covers its reissue inside the record, so it is not ruled out.
 
 They were written from development set E's confident wrong answers (6 December 2026) and checked
-on the 3,816 calibration, gap-audit and development questions: they fire on 20, all about what the
+on the 3,816 calibration, gap-audit and development questions: they fire on 23, all about what the
 base lacks, and on no question whose first procedure was right. A closing the family lacks ("chấm
 dứt hoạt động văn phòng thừa phát lại" where the base has its registration), tried the same way,
 fired on 5 right answers of 25 ("… không hoạt động nữa" told as a story) and was left out. What no
@@ -91,6 +91,19 @@ def _shares(other: str, subject: str) -> bool:
     return bool(words) and len(words & others) >= 2 * len(words) / 3
 
 
+_KIND_WORDS = re.compile("|".join(sorted({re.escape(spelling) for kinds in CONTRASTS for spellings in kinds
+                                          for spelling in spellings}, key=len, reverse=True)))
+
+
+def _same_object(name: str, top: str) -> bool:
+    """Whether ``name`` is ``top``'s procedure for another class or kind: their objects share two thirds of the
+    words once classes and kinds are left out ("Công bố mở cảng cá loại I, loại II" and "… loại III"), which a
+    name that only mentions the kind does not ("Thủ tục điện tử đối với tàu biển … ở một cảng biển")."""
+    def bare(text: str) -> str:
+        return _KIND_WORDS.sub(" ", _CLASS.sub(" ", _object(text)[0]))
+    return name == top or _shares(bare(name), bare(top))
+
+
 def _padded(text: str, *, plain: bool) -> str:
     words = _text(text)
     return f" {strip_diacritics(words) if plain else words} ".replace(" , ", " ")
@@ -111,7 +124,8 @@ def _other_kind(question: str, first_names: Sequence[str]) -> str | None:
             continue
         wanted = named_in_question[0]
         if any(names_kind(names[0], spellings) for spellings in kinds if spellings is not wanted) and not any(
-                names_kind(name, wanted) for name in names):
+                names_kind(padded, wanted) and _same_object(name, first_names[0])
+                for name, padded in zip(first_names, names)):
             return next(spelling for spelling in wanted if names_kind(asked, (spelling,)))  # as the question says it
     return None
 
@@ -133,7 +147,7 @@ class Variants:
             return None
         top = first_names[0]
         asked, named = _classes(question), _classes(top)
-        offered = set().union(*(_classes(name) for name in first_names))
+        offered = set().union(*(_classes(name) for name in first_names if _same_object(name, top)))
         for kind, number in sorted(asked):
             if any(k == kind for k, _ in named) and (kind, number) not in offered:
                 return f"{kind} {number}"
