@@ -124,13 +124,14 @@ def score(index: KnowledgeIndex, questions: list[dict], calibrated: set[str], k:
         channel = SPOKEN_CHANNEL if q["style"] == "spoken" else None
         response = index.search(q["text"], k=k, gate=False, channel=channel)
         rank = first_relevant_rank([h.code for h in response.results], q["expected"]) if q["expected"] else None
-        # Never answered, as when the thresholds were chosen: a topic the base lacks (no suggestions either) and
-        # a variant the first name rules out (knowledge/index/variants.py; offered when the gate would suggest).
+        # The search's own verdict: a topic the base lacks is turned away, a variant the first name rules out
+        # (knowledge/index/variants.py) offered at most; their confidence counts as 0, as when the thresholds
+        # were chosen.
         refused = response.missing is not None or response.unheld_variant is not None
         confidence = 0.0 if refused else response.confidence
-        decision = ("none" if response.missing else
-                    "suggest" if refused and index.confidence.decide(response.confidence, channel) != "none" else
-                    index.confidence.decide(confidence, channel))
+        decision = ("answer" if response.confident else
+                    "none" if response.missing or index.confidence.decide(response.confidence, channel) == "none"
+                    else "suggest")
         scored.append(Scored(q["style"], bool(q["expected"]), bool(set(q["expected"]) & calibrated), rank,
                              confidence, decision))
     return scored

@@ -66,7 +66,7 @@ ACTION_CUES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _words(text: str, *, plain: bool = False) -> str:
+def padded_words(text: str, *, plain: bool = False) -> str:
     """Lower case, NFC, words separated by single spaces and padded (" cấp lại giấy "); ``plain`` without marks."""
     text = normalize(text)
     return " " + " ".join(re.findall(r"\w+", strip_diacritics(text) if plain else text)) + " "
@@ -76,8 +76,8 @@ class _Cues:
     """Phrases a question may contain, with marks and without."""
 
     def __init__(self, phrases: tuple[str, ...]) -> None:
-        self.accented = tuple(_words(phrase) for phrase in phrases)
-        self.plain = tuple(_words(phrase, plain=True) for phrase in phrases)
+        self.accented = tuple(padded_words(phrase) for phrase in phrases)
+        self.plain = tuple(padded_words(phrase, plain=True) for phrase in phrases)
 
 
 class Asked:
@@ -89,7 +89,7 @@ class Asked:
     """
 
     def __init__(self, *forms: str) -> None:
-        self._forms = [(_words(form, plain=not has_diacritics(form)), not has_diacritics(form)) for form in forms]
+        self._forms = [(padded_words(form, plain=not has_diacritics(form)), not has_diacritics(form)) for form in forms]
 
     def gives(self, cues: _Cues) -> bool:
         return any(cue in words for words, plain in self._forms for cue in (cues.plain if plain else cues.accented))
@@ -97,7 +97,7 @@ class Asked:
 
 # Names always carry their marks, so actions are found in them with marks: without,
 # "dừng" would be found in "nội dung".
-_ACTIONS = tuple((_words(action), _Cues(cues)) for action, cues in ACTION_CUES.items())
+_ACTIONS = tuple((padded_words(action), _Cues(cues)) for action, cues in ACTION_CUES.items())
 
 
 # An action names what the procedure does only near the start of its name ("Cấp lại…",
@@ -109,7 +109,7 @@ HEAD_WORDS = 6
 @lru_cache(maxsize=4096)
 def name_actions(name: str) -> tuple[int, ...]:
     """Indexes (into :data:`ACTION_CUES`) of the marked actions in the first :data:`HEAD_WORDS` words of ``name``."""
-    words = _words(name).split()
+    words = padded_words(name).split()
     if words[:2] == ["thủ", "tục"]:  # "Thủ tục gia hạn nộp thuế": the customs and tax names' own prefix
         words = words[2:]
     head = " " + " ".join(words[:HEAD_WORDS]) + " "
@@ -132,12 +132,12 @@ def unasked_actions(name: str, question: Asked) -> bool:
 
 
 # A name for organisations only: the organisation named after "cho", "đối với", "của".
-_ORGANISATION_NAMES = tuple(_words(phrase) for phrase in (
+_ORGANISATION_NAMES = tuple(padded_words(phrase) for phrase in (
     "cho tổ chức", "cho cơ quan tổ chức", "cho các tổ chức", "đối với tổ chức", "đối với các tổ chức",
     "của tổ chức", "tổ chức kinh tế", "cho doanh nghiệp", "đối với doanh nghiệp", "của doanh nghiệp",
 ))
 # ...unless it names people too ("đối với tổ chức, cá nhân").
-_PEOPLE_NAMES = tuple(_words(word) for word in ("cá nhân", "hộ gia đình", "công dân", "người"))
+_PEOPLE_NAMES = tuple(padded_words(word) for word in ("cá nhân", "hộ gia đình", "công dân", "người"))
 #: What in a question says an organisation asks.
 ORGANISATION_CUES: tuple[str, ...] = (
     "tổ chức", "doanh nghiệp", "cơ quan", "hợp tác xã", "htx", "công ty", "cty", "đơn vị", "cơ sở", "trường",
@@ -149,14 +149,14 @@ _ORGANISATION_CUES = _Cues(ORGANISATION_CUES)
 
 # A record an agency asks for ("Cấp Phiếu lý lịch tư pháp theo yêu cầu của cơ quan tiến hành tố tụng
 # (đối tượng là công dân Việt Nam…)"): the people named are whom it is about, not who applies.
-_AGENCY_REQUESTS = tuple(_words(phrase) for phrase in ("theo yêu cầu của cơ quan",))
+_AGENCY_REQUESTS = tuple(padded_words(phrase) for phrase in ("theo yêu cầu của cơ quan",))
 
 
 @lru_cache(maxsize=4096)
 def for_organisations(name: str) -> bool:
     """Whether procedure ``name`` is for organisations: it names one as its applicant and no person, or an
     agency asks for it."""
-    words = _words(name)
+    words = padded_words(name)
     if any(p in words for p in _AGENCY_REQUESTS):
         return True
     return any(p in words for p in _ORGANISATION_NAMES) and not any(p in words for p in _PEOPLE_NAMES)
@@ -165,7 +165,7 @@ def for_organisations(name: str) -> bool:
 # A name for young children only ("… cấp thẻ bảo hiểm y tế cho trẻ em dưới 6 tuổi" answered "nhập hộ khẩu
 # cho mạ tui"), and what in a question says a child is meant. "con" is also how a speaker calls
 # themselves to an elder ("con hỏi chút"): a cue too many only spares the name its penalty.
-_CHILD_NAMES = tuple(_words(phrase) for phrase in ("trẻ em dưới", "cho người dưới 14 tuổi", "dưới 6 tuổi"))
+_CHILD_NAMES = tuple(padded_words(phrase) for phrase in ("trẻ em dưới", "cho người dưới 14 tuổi", "dưới 6 tuổi"))
 CHILD_CUES: tuple[str, ...] = (
     "con", "cháu", "bé", "trẻ", "sinh", "đẻ", "tuổi", "học sinh", "nhỏ", "đứa", "thằng", "cu", "bầu", "sơ sinh",
 )
@@ -175,7 +175,7 @@ _CHILD_CUES = _Cues(CHILD_CUES)
 @lru_cache(maxsize=4096)
 def for_children(name: str) -> bool:
     """Whether procedure ``name`` is for young children only."""
-    words = _words(name)
+    words = padded_words(name)
     return any(p in words for p in _CHILD_NAMES)
 
 

@@ -14,8 +14,7 @@ names alone, because the base itself says the variant is another procedure:
 * **A reissue the family does not offer.** "giấy phép hành nghề khoan bị thất lạc" where the base
   lists the licence's actions as separate procedures (cấp, gia hạn, trả lại) and none of them is
   "cấp lại", nor is any of the first five procedures that name the same object. A name that stands
-  alone ("Cấp giấy X")
-  often covers its reissue inside the record, so it is not ruled out.
+  alone ("Cấp giấy X") often covers its reissue inside the record, so it is not ruled out.
 
 They were written from development set E's confident wrong answers (6 December 2026) and checked
 on the 3,816 calibration, gap-audit and development questions: they fire on 23, all about what the
@@ -37,7 +36,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from nlu.text import normalize, strip_diacritics
+from knowledge.index.actions import padded_words
+from nlu.text import has_diacritics, normalize, strip_diacritics
 
 _NUMERALS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4,
              "một": 1, "hai": 2, "ba": 3, "bốn": 4, "mot": 1, "bon": 4}
@@ -65,7 +65,8 @@ _LEAD = re.compile(r"^(?:thủ tục\s+)?(?:(?:cấp mới|cấp lại|cấp đ�
 
 
 def _text(text: str) -> str:
-    return " ".join(re.findall(r"\w+|,", normalize(text).lower()))
+    """Lower case, NFC, words and commas separated by single spaces (the class and action patterns read commas)."""
+    return " ".join(re.findall(r"\w+|,", normalize(text)))
 
 
 def _classes(text: str) -> set[tuple[str, int]]:
@@ -104,25 +105,25 @@ def _same_object(name: str, top: str) -> bool:
     return name == top or _shares(bare(name), bare(top))
 
 
-def _padded(text: str, *, plain: bool) -> str:
-    words = _text(text)
-    return f" {strip_diacritics(words) if plain else words} ".replace(" , ", " ")
+# Each spelling of a kind, padded as the texts it is looked for in: with marks, and without.
+_PADDED_SPELLINGS = {spelling: (padded_words(spelling), padded_words(spelling, plain=True))
+                     for kinds in CONTRASTS for spellings in kinds for spelling in spellings}
 
 
 def _other_kind(question: str, first_names: Sequence[str]) -> str | None:
     """The one kind of a :data:`CONTRASTS` set ``question`` names, when the first name names others of the set and
     none of the first names names it. A question typed without marks is read without marks."""
-    plain = strip_diacritics(question) == question
-    asked, names = _padded(question, plain=plain), [_padded(name, plain=plain) for name in first_names]
+    plain = not has_diacritics(question)
+    asked = padded_words(question, plain=plain)
 
     def names_kind(text: str, spellings: tuple[str, ...]) -> bool:
-        return any(_padded(spelling, plain=plain) in text for spelling in spellings)
+        return any(_PADDED_SPELLINGS[spelling][plain] in text for spelling in spellings)
 
     for kinds in CONTRASTS:
         named_in_question = [spellings for spellings in kinds if names_kind(asked, spellings)]
         if len(named_in_question) != 1:
             continue
-        wanted = named_in_question[0]
+        wanted, names = named_in_question[0], [padded_words(name, plain=plain) for name in first_names]
         if any(names_kind(names[0], spellings) for spellings in kinds if spellings is not wanted) and not any(
                 names_kind(padded, wanted) and _same_object(name, first_names[0])
                 for name, padded in zip(first_names, names)):
@@ -134,10 +135,11 @@ class Variants:
     """What the names of the base say about the variants it holds (see the module docstring)."""
 
     def __init__(self, names: Sequence[str]) -> None:
-        self._families: dict[str, list[str]] = defaultdict(list)
+        # object -> whether each name with that object opens with an action
+        self._families: dict[str, list[bool]] = defaultdict(list)
         for name in names:
             subject, opens_with_action = _object(name)
-            self._families[subject].append(name if opens_with_action else "")
+            self._families[subject].append(opens_with_action)
 
     def unheld(self, question: str, first_names: Sequence[str]) -> str | None:
         """The variant ``question`` asks for that the first procedure's name rules out ("hạng 1",
@@ -146,11 +148,13 @@ class Variants:
         if not first_names:
             return None
         top = first_names[0]
-        asked, named = _classes(question), _classes(top)
-        offered = set().union(*(_classes(name) for name in first_names if _same_object(name, top)))
-        for kind, number in sorted(asked):
-            if any(k == kind for k, _ in named) and (kind, number) not in offered:
-                return f"{kind} {number}"
+        asked = _classes(question)
+        if asked:
+            named = {kind for kind, _ in _classes(top)}
+            offered = set().union(*(_classes(name) for name in first_names if _same_object(name, top)))
+            for kind, number in sorted(asked):
+                if kind in named and (kind, number) not in offered:
+                    return f"{kind} {number}"
         kind = _other_kind(question, first_names)
         if kind is not None:
             return kind
