@@ -1,4 +1,5 @@
-"""A variant the first procedure's name rules out (another class, a reissue the family lacks) is offered, not answered."""
+"""A variant the first procedure's name rules out (another class or kind, a reissue or closing the family lacks) is
+offered, not answered."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from knowledge.index.variants import Variants
+from knowledge.index.variants import CONTRASTS, Variants
 
 SURVEY_II = "Cấp, gia hạn, cấp lại, cấp đổi chứng chỉ hành nghề đo đạc và bản đồ hạng II"
 CENTRE_3 = "Cấp giấy phép cho trung tâm sát hạch lái xe loại 3"
@@ -52,6 +53,8 @@ WASTE_WATER = "Kê khai, thẩm định tờ khai phí bảo vệ môi trường
     ("trường dạy lái xe muốn xin chấp thuận sân tập lái để sát hạch ô tô hạng B", MOTORBIKE_YARD, "ô tô"),
     ("san tap lai sat hach oto xin o dau", MOTORBIKE_YARD, "oto"),
     ("quán ăn kê khai phí bảo vệ môi trường đối với chất thải rắn ở đâu", WASTE_WATER, "chất thải rắn"),
+    ("xin giấy phép vận chuyển hàng nguy hiểm bằng đường sắt", "Cấp Giấy phép vận chuyển hàng hóa nguy hiểm bằng "
+     "phương tiện thủy nội địa", "đường sắt"),
 ])
 def test_another_kind_of_a_set_that_excludes_each_other_is_not_answered(question: str, first: str,
                                                                         variant: str) -> None:
@@ -89,11 +92,45 @@ def test_a_reissue_of_a_name_that_stands_alone_or_is_offered_is_left_to_the_gate
     assert VARIANTS.unheld("giấy phép khoan nước dưới đất mất bao lâu", [DRILLING[0]]) is None
 
 
+RAIL = "Cấp Giấy chứng nhận đăng ký phương tiện giao thông đường sắt"
+BAILIFF = "Đăng ký hoạt động Văn phòng Thừa phát lại"
+
+
+@pytest.mark.parametrize(("question", "first", "variant"), [
+    ("Xin cho biết thủ tục xóa đăng ký phương tiện giao thông đường sắt được thực hiện như thế nào?",
+     [RAIL, "Xóa đăng ký phương tiện"], "xóa đăng ký"),  # a watercraft's deregistration is not the railway's
+    ("a ơi VP thừa phát lại của a muốn đóng cửa hẳn thì tt chấm dứt hoạt động ntn ạ", [BAILIFF], "chấm dứt"),
+    ("van phong thua phat lai cua toi muon giai the thi nop ho so o dau", [BAILIFF], "giải thể"),
+])
+def test_a_closing_the_family_lists_no_procedure_for_is_not_answered(question: str, first: list[str],
+                                                                      variant: str) -> None:
+    assert VARIANTS.unheld(question, first) == variant
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("đóng cửa tiệm luôn r, chấm dứt hộ kinh doanh thì làm j", ["Chấm dứt hoạt động hộ kinh doanh"]),
+    ("văn phòng thừa phát lại chấm dứt hoạt động", [BAILIFF, "Chấm dứt hoạt động Văn phòng Thừa phát lại"]),
+    # told as the story, not asked for
+    ("công ty tui giải thể rồi mà còn mấy khẩu súng, giấy phép công cụ hỗ trợ nộp lại ở đâu",
+     ["Cấp Giấy phép sử dụng công cụ hỗ trợ"]),
+    ("cty e đang giải thể, còn dư tiền thuế nộp thừa, mún xin hoàn lại", ["Hoàn thuế giá trị gia tăng"]),
+    ("em bị chấm dứt tập sự công chứng, giờ đăng ký tập sự lại", ["Đăng ký tập sự hành nghề công chứng"]),
+    # a name that opens with no action is no family member
+    ("giải thể quỹ hỗ trợ thì làm sao", ["Thủ tục hải quan đối với hàng hóa của quỹ hỗ trợ"]),
+])
+def test_a_closing_the_names_offer_or_the_story_tells_is_left_to_the_gate(question: str, first: list[str]) -> None:
+    assert VARIANTS.unheld(question, first) is None
+
+
+KINDS = {spelling for kinds in CONTRASTS for spellings in kinds for spelling in spellings}
+CLOSINGS = {"chấm dứt", "giải thể", "xóa đăng ký", "tạm ngừng", "ngừng hoạt động"}
+
+
 @given(st.text(max_size=300), st.lists(st.text(max_size=120), max_size=5))
 def test_any_text_gets_a_variant_or_none(question: str, names: list[str]) -> None:
     for variants in (VARIANTS, Variants(names)):
         variant = variants.unheld(question, names)
-        assert variant is None or variant == "cấp lại" or variant.split()[0] in ("hạng", "loại")
+        assert variant is None or variant in {"cấp lại", *KINDS, *CLOSINGS} or variant.split()[0] in ("hạng", "loại")
 
 
 def test_the_index_offers_the_neighbour_of_an_unheld_variant(kb_index) -> None:  # type: ignore[no-untyped-def]

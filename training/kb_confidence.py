@@ -129,7 +129,10 @@ contradicts ("hạng I" asked, "… hạng II" named), another of a few kinds th
 "… mô tô" named) and a reissue its family lists no procedure for are offered, never answered, and count as
 refused when the thresholds are chosen. On the 3,816 calibration, audit and development questions they fire
 on 23, all about what the base lacks. The thresholds stay 0.28 (voice 0.22); set E is refused 0.80 -> 0.84,
-its formal questions 29 -> 33 of 39 and its teencode ones 32 -> 34 of 40; sets A-D answer as before.
+its formal questions 29 -> 33 of 39 and its teencode ones 32 -> 34 of 40; sets A-D answer as before. A
+closing its family lists no procedure for (recipe 14: "xóa đăng ký phương tiện giao thông đường sắt" where
+the base has the registration) fires on 14 more, none with a right first procedure: set E refused 0.84 ->
+0.854, formal 33 -> 34 of 39; thresholds and sets A-D unchanged.
 """
 
 from __future__ import annotations
