@@ -101,6 +101,7 @@ BAILIFF = "Đăng ký hoạt động Văn phòng Thừa phát lại"
      [RAIL, "Xóa đăng ký phương tiện"], "xóa đăng ký"),  # a watercraft's deregistration is not the railway's
     ("a ơi VP thừa phát lại của a muốn đóng cửa hẳn thì tt chấm dứt hoạt động ntn ạ", [BAILIFF], "chấm dứt"),
     ("van phong thua phat lai cua toi muon giai the thi nop ho so o dau", [BAILIFF], "giải thể"),
+    ("thu tuc dang ky giai the van phong thua phat lai", [BAILIFF], "giải thể"),  # "dang ky" is no "đang"
 ])
 def test_a_closing_the_family_lists_no_procedure_for_is_not_answered(question: str, first: list[str],
                                                                       variant: str) -> None:

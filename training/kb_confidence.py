@@ -131,8 +131,11 @@ refused when the thresholds are chosen. On the 3,816 calibration, audit and deve
 on 23, all about what the base lacks. The thresholds stay 0.28 (voice 0.22); set E is refused 0.80 -> 0.84,
 its formal questions 29 -> 33 of 39 and its teencode ones 32 -> 34 of 40; sets A-D answer as before. A
 closing its family lists no procedure for (recipe 14: "xóa đăng ký phương tiện giao thông đường sắt" where
-the base has the registration) fires on 14 more, none with a right first procedure: set E refused 0.84 ->
-0.854, formal 33 -> 34 of 39; thresholds and sets A-D unchanged.
+the base has the registration) and a transport mode the first name contradicts fire on 15 more, none with a
+right first procedure. One of them is a calibration question the gate had answered between 0.24 and 0.28;
+refused, it moved the threshold chosen here from 0.28 to 0.24 (a median over 200 bootstrap resamples of the
+calibration questions chooses the same; voice stays 0.22): sets A-D answered 0.935 / 0.899 / 0.966 / 0.762 ->
+0.941 / 0.915 / 0.973 / 0.776, set E refused 0.839 -> 0.844 (formal 33 -> 34 of 39).
 """
 
 from __future__ import annotations

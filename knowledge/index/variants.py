@@ -78,8 +78,9 @@ _CLOSING = {"chấm dứt": "chấm dứt", "giải thể": "giải thể", "xó
 _CLOSING |= {strip_diacritics(spelling): said for spelling, said in _CLOSING.items()}
 _CLOSING_ASKED = re.compile(r"\b(" + "|".join(sorted(map(re.escape, _CLOSING), key=len, reverse=True)) + r")\b")
 # A closing told as what happened, not asked for: "đã giải thể", "bị chấm dứt tập sự", "đang tạm ngừng",
-# "sau khi chấm dứt" (a word may come between: "đã tự chấm dứt"), or "giải thể rồi".
-_TOLD_BEFORE = re.compile(r"\b(?:đã|đang|bị|sắp|sau khi|da|dang|bi|sap)\s+(?:\w+\s+)?$")
+# "sau khi chấm dứt" (a word may come between: "đã tự chấm dứt"), or "giải thể rồi". Unaccented "dang ky" is
+# "đăng ký", which asks ("dang ky giai the").
+_TOLD_BEFORE = re.compile(r"\b(?:đã|đang|bị|sắp|sau khi|da|dang(?!\s+ky\b)|bi|sap)\s+(?:\w+\s+)?$")
 _TOLD_AFTER = re.compile(r"\s*(?:hẳn\s+)?(?:rồi|roi|r)\b")
 _CLOSING_NAME = re.compile(r"\b(chấm dứt|giải thể|xóa|tạm ngừng|ngừng|thu hồi|trả lại|hủy|hoàn trả|dừng|đóng cửa)\b")
 # The actions that open a family member's name ("Cấp", "Gia hạn", "Trả lại" … + the object).
