@@ -41,7 +41,8 @@ questions about procedures that are not in the base. The sets:
   the same way on 6 December 2026, once the first two had been read (as aggregates)
   after each change of the gate for a day; mostly questions the base cannot answer
   (32-35 per style), its answerable ones about procedures no calibration question
-  names. The three are reported together ("the sealed sets"), and the per-style
+  or other sealed set names (71 of 75 are ones set C or D asks about, in other
+  words: how far those sets' figures carry to new questions). The three are reported together ("the sealed sets"), and the per-style
   figures come from the three together: a style's correct no-answer rests on about
   70 questions.
 

@@ -6,10 +6,9 @@ who saw neither the retriever nor its data, ids ``b…``); and ``kb_questions_lo
 ``t…``), sealed: about procedures that no calibration question asks about, written blind, and only
 ever read as aggregate numbers, and a second and a third sealed set written the same way later
 (``kb_questions_longtail_2.jsonl``, ``s…``; ``kb_questions_longtail_3.jsonl``, ``u…``), mostly about what the
-base lacks. Development sets C (``l…``)
-and D (``d…``) ask about the long tail, set E (``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what
-the base lacks. No benchmark question may repeat a calibration question, exactly or nearly
-(:func:`test_no_benchmark_question_repeats_a_calibration_question`).
+base lacks. Development sets C (``l…``) and D (``d…``) ask about the long tail, set E
+(``kb_questions_dev_nearmiss.jsonl``, ``n…``) only about what the base lacks. No benchmark question may repeat
+a calibration question, exactly or nearly (:func:`test_no_benchmark_question_repeats_a_calibration_question`).
 
 The expected procedure codes are checked against the shared TTHC dataset, read at run time
 (never copied into the repo); those checks skip only when that folder is absent.
