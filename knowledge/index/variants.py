@@ -155,10 +155,10 @@ def _other_kind(question: str, first_names: Sequence[str]) -> str | None:
     return None
 
 
-def _closing_asked(question: str) -> str | None:
-    """The closing ``question`` asks for ("chấm dứt", "xóa đăng ký"), unless it is only told as the story."""
-    text = _text(question)
-    for words in (text, strip_diacritics(text)):
+def _closing_asked(forms: Sequence[str]) -> str | None:
+    """The closing a question asks for ("chấm dứt", "xóa đăng ký"), unless it is only told as the story.
+    ``forms``: its words (:func:`_text`), as typed and without marks."""
+    for words in forms:
         for match in _CLOSING_ASKED.finditer(words):
             if not _TOLD_BEFORE.search(words[:match.start()]) and not _TOLD_AFTER.match(words[match.end():]):
                 return _CLOSING[match.group(1)]
@@ -193,7 +193,8 @@ class Variants:
         if kind is not None:
             return kind
         text = _text(question)
-        if _REISSUE.search(text) or _REISSUE.search(strip_diacritics(text)):
+        forms = (text, strip_diacritics(text))
+        if any(_REISSUE.search(words) for words in forms):
             subject = _object(top)[0]
             if _REISSUE_NAME.search(_text(top)) or any(
                     _REISSUE_NAME.search(_text(name)) and _shares(_object(name)[0], subject) for name in first_names):
@@ -201,7 +202,7 @@ class Variants:
             family = self._families.get(subject, [])
             if len(family) > 1 and all(family):
                 return "cấp lại"
-        closing = _closing_asked(question)
+        closing = _closing_asked(forms)
         if closing is not None:
             subject, opens_with_action = _object(top)
             if opens_with_action and not any(
