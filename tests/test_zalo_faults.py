@@ -29,7 +29,7 @@ import httpx
 from sqlalchemy import func, select
 from zalo_support import APP_ID, APP_SECRET, OA_SECRET, new_standin, wait_until
 
-from channels.zalo.standin import EventSender, serving
+from channels.zalo.standin import EventSender, StandIn, serving
 from channels.zalo.tables import ZaloEventRow, ZaloOutboxRow
 from core.storage import Database
 from dialogue.conversations import ConversationStore
@@ -63,6 +63,15 @@ def start_server(db_url: str, port: int, config: dict, log: Path) -> subprocess.
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("the server did not start")
+
+
+HANGS = 6  # replies that reach Zalo mid-burst and get no answer
+
+
+def _hang_met(standin: StandIn) -> bool:
+    """Whether a send has met the "hang_after" fault (its count fell, or it is used up and gone)."""
+    with standin.lock:
+        return not any(fault.mode == "hang_after" and fault.count == HANGS for fault in standin.faults)
 
 
 def test_a_server_killed_mid_burst_loses_nothing_and_answers_everything_once_in_order(
@@ -99,7 +108,10 @@ def test_a_server_killed_mid_burst_loses_nothing_and_answers_everything_once_in_
 
         def kill_midway() -> None:
             wait_until(lambda: sum(map(len, acked.values())) >= 40, timeout=120, every=0.002)
-            standin.add_fault("hang_after", count=6, hang_seconds=10)  # replies reach Zalo, answers do not
+            standin.add_fault("hang_after", count=HANGS, hang_seconds=10)  # replies reach Zalo, answers do not
+            # Kill only once a reply has met the fault: a loaded machine's worker may lag the acknowledgements, and
+            # the kill must leave a reply in flight for the restarted server to look up.
+            wait_until(lambda: _hang_met(standin), timeout=120, every=0.002, what="a reply to meet the hang")
             wait_until(lambda: sum(map(len, acked.values())) >= 80, timeout=120, every=0.002)
             killed.set()
             os.kill(server.pid, signal.SIGKILL)
