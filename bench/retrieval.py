@@ -1,4 +1,4 @@
-"""Knowledge-base retrieval: accuracy on eight question sets, each part's contribution, speed, memory.
+"""Knowledge-base retrieval: accuracy on nine question sets, each part's contribution, speed, memory.
 
     python -m bench.retrieval [--source PATH] [--no-dense] [--seed N] [--served-only] [--out NAME]
                               [--spread-seeds N [N ...]]
@@ -29,6 +29,11 @@ questions about procedures that are not in the base. The sets:
   only questions the base cannot answer, written blind by five writers, most of them
   next to a procedure the base holds (another object, licence class, step or
   applicant): correct no-answer where it is hardest. No gap topic is written from it.
+* ``bench/data/kb_questions_dev_f.jsonl`` (development set F): written blind on
+  6 December 2026 by three writers, about procedures that no calibration question
+  and no sealed set names (most of them ones set C or D asks about), in the askers'
+  own words: the judge of a ranking change that was chosen by reading set D's misses,
+  so that the sealed sets are read only once a change is fixed.
 * ``bench/data/kb_questions_longtail.jsonl`` (sealed long tail): written blind,
   before any tuning on it, about procedures that no calibration question asks
   about; only its aggregate numbers are ever read. The claims rest on it.
@@ -93,6 +98,7 @@ QUESTION_SETS = {
     "dev_c": (DATA / "kb_questions_dev_longtail.jsonl", "development set C, long tail"),
     "dev_d": (DATA / "kb_questions_dev_rest.jsonl", "development set D, rest of the catalogue"),
     "dev_e": (DATA / "kb_questions_dev_nearmiss.jsonl", "development set E, near misses (none in the base)"),
+    "dev_f": (DATA / "kb_questions_dev_f.jsonl", "development set F, the rest of the catalogue again"),
     "longtail": (DATA / "kb_questions_longtail.jsonl", "sealed long tail"),
     "longtail_2": (DATA / "kb_questions_longtail_2.jsonl", "sealed long tail 2, mostly not in the base"),
     "longtail_3": (DATA / "kb_questions_longtail_3.jsonl", "sealed long tail 3, mostly not in the base"),
