@@ -4,4 +4,5 @@ with a reranker, a confidence decision and near-tie grouping (:mod:`.hybrid`). W
 the confidence model read: how much of the question a procedure covers (:mod:`.coverage`) and whether
 its name carries an action the question did not ask for (:mod:`.actions`); and whether the question alone
 reads as one about what the base holds (:mod:`.scope`). A variant the first name rules out ("hạng I" for
-"… hạng II", a reissue its family lists no procedure for) is offered, never answered (:mod:`.variants`)."""
+"… hạng II", a reissue its family lists no procedure for) is offered, never answered (:mod:`.variants`); the
+procedures named for what a caller rules out ("chớ không phải giấy tận thu") go after the others (:mod:`.negation`)."""

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from knowledge.aliases import AliasTable
+from knowledge.index.negation import negated_phrases, rules_out
 from knowledge.eligibility import age_range, excludes
 from knowledge.gaps import GapTable
 from knowledge.index.actions import Asked, asked_actions, unasked_actions, unasked_applicant
@@ -332,6 +333,11 @@ class KnowledgeIndex:
             # Age-limited procedures the stated age rules out go last ("15 tuổi" is not "dưới 14 tuổi"):
             # too few calibration questions state an age for the reranker to learn this.
             ruled_out = [excludes(self._age_ranges[int(doc)], list(query.ages)) for doc in candidates.docs]
+            reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
+        negated = negated_phrases(query.text)
+        if negated:
+            # Likewise the procedures named for what the question rules out ("chớ không phải giấy tận thu").
+            ruled_out = [rules_out(self.docs[int(doc)]["name"] or "", negated, query.text) for doc in candidates.docs]
             reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
         order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
         top_features = head[int(reranked[0])] if head is not None else None  # the reranker's, of the new first
