@@ -55,6 +55,10 @@ WASTE_WATER = "Kê khai, thẩm định tờ khai phí bảo vệ môi trường
     ("quán ăn kê khai phí bảo vệ môi trường đối với chất thải rắn ở đâu", WASTE_WATER, "chất thải rắn"),
     ("xin giấy phép vận chuyển hàng nguy hiểm bằng đường sắt", "Cấp Giấy phép vận chuyển hàng hóa nguy hiểm bằng "
      "phương tiện thủy nội địa", "đường sắt"),
+    ("công ty nhập một lô phân bón NPK muốn đăng ký kiểm tra chất lượng nhà nước",
+     "Kiểm tra nhà nước về chất lượng thuốc thú y nhập khẩu", "phân bón"),
+    ("toi muon dang ky lam trong tai vien xu tranh chap thuong mai", "Đăng ký làm hòa giải viên thương mại vụ việc",
+     "trọng tài viên"),
 ])
 def test_another_kind_of_a_set_that_excludes_each_other_is_not_answered(question: str, first: str,
                                                                         variant: str) -> None:

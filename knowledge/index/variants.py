@@ -29,7 +29,9 @@ on one more). The closing rule, written from the same set's next misses, fires o
 the base lacks (three of them answered before: set E's railway deregistration and two offices' closings) and
 none whose first procedure was right. An earlier closing rule that also read "đóng cửa" and "… không hoạt
 động nữa" fired on 5 right answers of 25 (a shop closing told as the story of a tax question) and was left
-out. What no name says (a notary office closing where the base has a cooperative's: the first name closes,
+out. The farm inputs and the arbitrator against the mediator, added from development set F's one confident
+wrong answer of that kind (a fertiliser lot's quality check answered with the veterinary drugs'), fire on 3 of the
+3,996 development, calibration and gap-audit questions, all about what the base lacks. What no name says (a notary office closing where the base has a cooperative's: the first name closes,
 but something else; a railway deregistration that the watercraft's "Xóa đăng ký phương tiện" outranks, whose
 name does not say its mode; a theory teacher's certificate where it has a practice teacher's) is left to the
 confidence model. No library knows Vietnamese procedure names' classes and action families, hence the
@@ -67,6 +69,11 @@ CONTRASTS: tuple[tuple[tuple[str, ...], ...], ...] = (
     # Transport modes. Not "hàng hải": typed without marks it is "hạng hai", a class.
     (("đường sắt", "tàu hỏa"), ("thủy nội địa", "đường thủy"), ("đường bộ",), ("hàng không", "máy bay"),
      ("đường biển",)),
+    # Farm inputs: an imported lot of one is checked or licensed under its own procedure.
+    (("phân bón",), ("thuốc thú y",), ("thuốc bảo vệ thực vật", "thuốc bvtv"), ("thức ăn chăn nuôi",),
+     ("giống cây trồng",)),
+    # Who settles a dispute: an arbitrator is not a mediator.
+    (("trọng tài viên", "trọng tài"), ("hòa giải viên", "hòa giải")),
 )
 
 # What asks for a reissue, narrowly: "mất" alone is also "mất bao lâu" (how long it takes).
