@@ -45,6 +45,13 @@ and 0.983 to 0.963; answered recall@5 at 0.95 correct no-answer (sets A-D pooled
 +0.028 on one seed and -0.007 on the other. Training took 2.5 times as long even with
 sparse gradients (``SparseAdam``), seven times with dense Adam. Averaging the cosines of
 three seeds' encoders did no better (set D ungated 0.819 -> 0.843, answered 0.719 -> 0.700).
+
+Tried and not kept (6 December 2026, development sets A-F, seed 13, compared at the same thresholds): four
+clauses per procedure from its own record (steps, conditions, documents, result; only clauses no other record
+has, none about handling the file) as extra queries, to teach the encoder the words a record uses for the cases
+it serves. Dense ranking alone rose (set F recall@5 0.640 -> 0.680, C 0.919 -> 0.940), but the served ranking
+did not: at threshold 0.24 answered recall@5 of set D 0.771 -> 0.790, of set F 0.693 -> 0.660, of A and B down
+0.009 and 0.021.
 """
 
 from __future__ import annotations
