@@ -57,7 +57,7 @@ def test_any_text(text: str) -> None:
 
 def test_procedures_named_for_what_the_caller_ruled_out_go_last(kb_index: KnowledgeIndex) -> None:
     question = ("công ty tui có cái mỏ đá có giấy phép khai thác chớ không phải giấy tận thu "
-                "giờ muốn sang lại cho công ty khác thì làm thủ tục chi")
+                "giờ muốn chuyển nhượng quyền khai thác cho công ty khác thì làm thủ tục chi")
     unruled = kb_index.search(question.replace("chớ không phải giấy tận thu ", ""), k=10, gate=False).results
     assert any("tận thu" in hit.name for hit in unruled[:5])  # without the correction they come first
     names = [hit.name for hit in kb_index.search(question, k=10, gate=False).results]
