@@ -42,6 +42,16 @@ def test_a_name_is_ruled_out_by_the_words_after_the_opening_noun() -> None:
     assert not rules_out("Cấp giấy phép khai thác đá làm vật liệu xây dựng", negated_phrases(question), question)
 
 
+def test_a_name_that_says_it_is_not_that_either_agrees_with_the_question() -> None:
+    question = "người dịch giấy tờ cho tôi không phải là cộng tác viên dịch thuật của phường, chứng thực ở đâu"
+    phrases = negated_phrases(question)
+    assert phrases == ("cong tac vien dich",)
+    assert not rules_out("Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch thuật của Ủy "
+                         "ban nhân dân cấp xã, tổ chức hành nghề công chứng", phrases, question)
+    assert rules_out("Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật của Ủy ban nhân dân "
+                     "cấp xã", phrases, question)
+
+
 def test_what_the_question_also_asks_for_is_not_ruled_out() -> None:
     question = "không phải giấy tận thu cũ mà xin giấy tận thu mới"
     assert not rules_out("Cấp giấy phép khai thác tận thu khoáng sản", negated_phrases(question), question)

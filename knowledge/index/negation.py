@@ -6,7 +6,8 @@ ruled-out words like any others, so the procedures named for them come first: th
 who said "not the salvage licence" was answered with three salvage procedures.
 :func:`negated_phrases` finds what follows an unambiguous negation, so the ranking can put
 the procedures whose names hold it after the others, as it does for an age the question
-rules out.
+rules out; a name that says it is not that either ("… người dịch không phải là cộng tác viên
+dịch thuật") agrees with the question and keeps its place.
 
 Only "chứ / chớ / mà không phải (là) X", "không phải là X" and "không phải X" where X opens
 with a noun are read: a bare "không phải" before a verb means "need not" ("không phải xin
@@ -37,6 +38,8 @@ _STOP = frozenset(
 )
 _STOP_PLAIN = frozenset(strip_diacritics(word) for word in _STOP)
 _PHRASE_WORDS = 4
+_NAME_NEGATIONS = frozenset({"khong", "chua", "tru", "ngoai"})  # không, chưa, trừ, ngoài
+_NAME_NEGATION_REACH = 4  # words before a core that may negate it in a name ("không phải là" + an opening noun)
 _LONG_WORD = 5  # letters of a single-syllable core worth matching alone ("vietgap"; not "da", "mo")
 _WORD = re.compile(r"\w+")
 _NEGATION = re.compile(_OPENERS + r"\s+([^.,;:!?()\n]+)")
@@ -100,5 +103,12 @@ def rules_out(name: str, phrases: tuple[str, ...], question: str) -> bool:
     for phrase in phrases:
         for core in _cores(phrase):
             if f" {core} " in plain_name:
-                return asked.count(f" {core} ") == 1
+                return asked.count(f" {core} ") == 1 and not _negated_in(plain_name, core)
     return False
+
+
+def _negated_in(plain_name: str, core: str) -> bool:
+    """Whether the name says it is *not* ``core`` too, and so agrees with the question: "Chứng thực chữ ký người
+    dịch mà người dịch không phải là cộng tác viên dịch thuật", "… không thuộc vùng nước cảng biển"."""
+    before = plain_name[: plain_name.index(f" {core} ")].split()[-_NAME_NEGATION_REACH:]
+    return any(word in _NAME_NEGATIONS for word in before)
