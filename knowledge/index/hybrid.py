@@ -47,7 +47,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from knowledge.aliases import AliasTable
-from knowledge.index.negation import negated_phrases, rules_out
 from knowledge.eligibility import age_range, excludes
 from knowledge.gaps import GapTable
 from knowledge.index.actions import Asked, asked_actions, unasked_actions, unasked_applicant
@@ -55,6 +54,7 @@ from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
+from knowledge.index.negation import negated_phrases, rules_out
 from knowledge.index.query import InvalidQuery, Query
 from knowledge.index.results import Hit, SearchResponse
 from knowledge.index.scope import SCOPE_FILE, ScopeModel

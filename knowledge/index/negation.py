@@ -26,7 +26,7 @@ __all__ = ["negated_phrases", "rules_out"]
 # Words that open the thing ruled out: kinds of paper, places and objects, as "không phải <noun>" says
 # "it is not a <noun>"; any other word after a bare "không phải" is most likely a verb ("need not").
 _NOUNS = ("giay", "loai", "mo", "cai", "con", "xe", "tau", "thuyen", "hang", "dat", "nha", "cong", "van", "ho",
-          "so", "the", "bang", "chung", "hop", "doanh", "cong ty", "truong", "benh")
+          "so", "the", "bang", "chung", "hop", "doanh", "truong", "benh")
 _OPENERS = r"(?:(?:chu|cho|ma)\s+khong\s+phai(?:\s+la)?|khong\s+phai\s+la|khong\s+phai(?=\s+(?:" + "|".join(
     _NOUNS) + r")\b))"
 # The ruled-out thing ends where the sentence turns: punctuation, a filler, or a word that opens a new clause.
@@ -95,7 +95,7 @@ def _cores(phrase: str) -> list[str]:
 
 def rules_out(name: str, phrases: tuple[str, ...], question: str) -> bool:
     """Whether procedure ``name`` holds what the question ruled out (:func:`negated_phrases`), and the
-    question does not also ask for it outside the negation ("không phải con ruột mà là con nuôi ruột")."""
+    question does not also ask for it outside the negation ("không phải giấy tận thu cũ mà xin giấy tận thu mới")."""
     if not phrases:
         return False
     plain_name = " " + " ".join(_WORD.findall(_plain(name))) + " "
