@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from knowledge.index.hybrid import KnowledgeIndex
-from knowledge.index.negation import negated_phrases, rules_out
+from knowledge.index.negation import Negation, negated_phrases
 
 
 @pytest.mark.parametrize(
@@ -34,27 +34,27 @@ def test_negated_phrases(text: str, phrases: tuple[str, ...]) -> None:
 
 def test_a_name_is_ruled_out_by_the_words_after_the_opening_noun() -> None:
     question = "có giấy phép khai thác chớ không phải giấy tận thu"
-    phrases = negated_phrases(question)
-    assert rules_out("Chuyển nhượng quyền khai thác tận thu khoáng sản", phrases, question)
-    assert not rules_out("Chuyển nhượng quyền khai thác khoáng sản (cấp Tỉnh)", phrases, question)
+    negation = Negation.read(question)
+    assert negation.rules_out("Chuyển nhượng quyền khai thác tận thu khoáng sản")
+    assert not negation.rules_out("Chuyển nhượng quyền khai thác khoáng sản (cấp Tỉnh)")
     # One syllable alone ("đá" of "mỏ đá") is too short to rule a name out.
     question = "mỏ cát ờ không phải mỏ đá"
-    assert not rules_out("Cấp giấy phép khai thác đá làm vật liệu xây dựng", negated_phrases(question), question)
+    assert not Negation.read(question).rules_out("Cấp giấy phép khai thác đá làm vật liệu xây dựng")
 
 
 def test_a_name_that_says_it_is_not_that_either_agrees_with_the_question() -> None:
     question = "người dịch giấy tờ cho tôi không phải là cộng tác viên dịch thuật của phường, chứng thực ở đâu"
-    phrases = negated_phrases(question)
-    assert phrases == ("cong tac vien dich",)
-    assert not rules_out("Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch thuật của Ủy "
-                         "ban nhân dân cấp xã, tổ chức hành nghề công chứng", phrases, question)
-    assert rules_out("Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật của Ủy ban nhân dân "
-                     "cấp xã", phrases, question)
+    negation = Negation.read(question)
+    assert negation.phrases == ("cong tac vien dich",)
+    assert not negation.rules_out("Chứng thực chữ ký người dịch mà người dịch không phải là cộng tác viên dịch "
+                                  "thuật của Ủy ban nhân dân cấp xã, tổ chức hành nghề công chứng")
+    assert negation.rules_out("Chứng thực chữ ký người dịch mà người dịch là cộng tác viên dịch thuật của Ủy ban "
+                              "nhân dân cấp xã")
 
 
 def test_what_the_question_also_asks_for_is_not_ruled_out() -> None:
     question = "không phải giấy tận thu cũ mà xin giấy tận thu mới"
-    assert not rules_out("Cấp giấy phép khai thác tận thu khoáng sản", negated_phrases(question), question)
+    assert not Negation.read(question).rules_out("Cấp giấy phép khai thác tận thu khoáng sản")
 
 
 @given(st.text(max_size=300))
@@ -62,7 +62,7 @@ def test_any_text(text: str) -> None:
     phrases = negated_phrases(text)
     assert phrases == negated_phrases(text)
     assert all(phrase and len(phrase.split()) <= 4 for phrase in phrases)
-    rules_out("Cấp giấy phép khai thác tận thu khoáng sản", phrases, text)
+    Negation.read(text).rules_out("Cấp giấy phép khai thác tận thu khoáng sản")
 
 
 def test_procedures_named_for_what_the_caller_ruled_out_go_last(kb_index: KnowledgeIndex) -> None:

@@ -54,7 +54,7 @@ from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
 from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
 from knowledge.index.lexical import FieldedBM25
-from knowledge.index.negation import negated_phrases, rules_out
+from knowledge.index.negation import Negation
 from knowledge.index.query import InvalidQuery, Query
 from knowledge.index.results import Hit, SearchResponse
 from knowledge.index.scope import SCOPE_FILE, ScopeModel
@@ -338,10 +338,10 @@ class KnowledgeIndex:
             # too few calibration questions state an age for the reranker to learn this.
             ruled_out = [excludes(self._age_ranges[int(doc)], list(query.ages)) for doc in candidates.docs]
             reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
-        negated = negated_phrases(query.text)
-        if negated:
+        negation = Negation.read(query.text)
+        if negation:
             # Likewise the procedures named for what the question rules out ("chớ không phải giấy tận thu").
-            ruled_out = [rules_out(self.docs[int(doc)]["name"] or "", negated, query.text) for doc in candidates.docs]
+            ruled_out = [negation.rules_out(self.docs[int(doc)]["name"] or "") for doc in candidates.docs]
             reranked = np.array(sorted(reranked, key=lambda i: ruled_out[int(i)]))
         order = np.concatenate([candidates.docs[reranked], order[RERANK_DEPTH:]])
         top_features = head[int(reranked[0])] if head is not None else None  # the reranker's, of the new first

@@ -4,7 +4,7 @@ Callers correct themselves and rule things out as they go ("mỏ cát, ờ khôn
 "hàng mình trồng theo hữu cơ chứ không phải VietGAP"). BM25 and the encoder read the
 ruled-out words like any others, so the procedures named for them come first: the caller
 who said "not the salvage licence" was answered with three salvage procedures.
-:func:`negated_phrases` finds what follows an unambiguous negation, so the ranking can put
+:func:`negated_phrases` finds what follows an unambiguous negation, and :class:`Negation` lets the ranking put
 the procedures whose names hold it after the others, as it does for an age the question
 rules out; a name that says it is not that either ("… người dịch không phải là cộng tác viên
 dịch thuật") agrees with the question and keeps its place.
@@ -18,10 +18,12 @@ syllables, so a question typed without marks is read the same.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from knowledge.index.actions import padded_words
 from nlu.text import normalize, strip_diacritics
 
-__all__ = ["negated_phrases", "rules_out"]
+__all__ = ["Negation", "negated_phrases"]
 
 # Words that open the thing ruled out: kinds of paper, places and objects, as "không phải <noun>" says
 # "it is not a <noun>"; any other word after a bare "không phải" is most likely a verb ("need not").
@@ -45,10 +47,6 @@ _WORD = re.compile(r"\w+")
 _NEGATION = re.compile(_OPENERS + r"\s+([^.,;:!?()\n]+)")
 
 
-def _plain(text: str) -> str:
-    return strip_diacritics(normalize(text)).lower()
-
-
 def _ends_phrase(word: str) -> bool:
     plain = strip_diacritics(word)
     return word in _STOP if word != plain else plain in _STOP_PLAIN
@@ -64,7 +62,7 @@ def negated_phrases(text: str) -> tuple[str, ...]:
     >>> negated_phrases("có phải xin phép không, không phải xin phép thì làm sao")
     ()
     """
-    accented = normalize(text).lower()
+    accented = normalize(text)
     plain = strip_diacritics(accented)
     if len(plain) != len(accented):  # stripping marks kept every character in place, so spans carry over
         accented = plain
@@ -93,18 +91,36 @@ def _cores(phrase: str) -> list[str]:
     return [run for run in runs if " " in run or len(run) >= _LONG_WORD]
 
 
-def rules_out(name: str, phrases: tuple[str, ...], question: str) -> bool:
-    """Whether procedure ``name`` holds what the question ruled out (:func:`negated_phrases`), and the
-    question does not also ask for it outside the negation ("không phải giấy tận thu cũ mà xin giấy tận thu mới")."""
-    if not phrases:
+@dataclass(frozen=True)
+class Negation:
+    """What one question rules out, read once; then asked of each candidate's name.
+
+    >>> negation = Negation.read("có giấy phép khai thác chớ không phải giấy tận thu")
+    >>> negation.rules_out("Chuyển nhượng quyền khai thác tận thu khoáng sản")
+    True
+    """
+
+    phrases: tuple[str, ...]  # :func:`negated_phrases`
+    asked: str  # the question's unaccented words, padded (:func:`~knowledge.index.actions.padded_words`)
+
+    @classmethod
+    def read(cls, question: str) -> Negation:
+        return cls(negated_phrases(question), padded_words(question, plain=True))
+
+    def __bool__(self) -> bool:
+        return bool(self.phrases)
+
+    def rules_out(self, name: str) -> bool:
+        """Whether procedure ``name`` holds what the question ruled out, and the question does not also ask for it
+        outside the negation ("không phải giấy tận thu cũ mà xin giấy tận thu mới")."""
+        if not self.phrases:
+            return False
+        plain_name = padded_words(name, plain=True)
+        for phrase in self.phrases:
+            for core in _cores(phrase):
+                if f" {core} " in plain_name:
+                    return self.asked.count(f" {core} ") == 1 and not _negated_in(plain_name, core)
         return False
-    plain_name = " " + " ".join(_WORD.findall(_plain(name))) + " "
-    asked = " " + " ".join(_WORD.findall(_plain(question))) + " "
-    for phrase in phrases:
-        for core in _cores(phrase):
-            if f" {core} " in plain_name:
-                return asked.count(f" {core} ") == 1 and not _negated_in(plain_name, core)
-    return False
 
 
 def _negated_in(plain_name: str, core: str) -> bool:
