@@ -30,8 +30,9 @@ the base lacks (three of them answered before: set E's railway deregistration an
 none whose first procedure was right. An earlier closing rule that also read "đóng cửa" and "… không hoạt
 động nữa" fired on 5 right answers of 25 (a shop closing told as the story of a tax question) and was left
 out. The farm inputs and the arbitrator against the mediator, added from development set F's one confident
-wrong answer of that kind (a fertiliser lot's quality check answered with the veterinary drugs'), fire on 3 of the
-3,996 development, calibration and gap-audit questions, all about what the base lacks. What no name says (a notary office closing where the base has a cooperative's: the first name closes,
+wrong answer of that kind (a fertiliser lot's quality check answered with the veterinary drugs'), fire on 3
+of the 3,996 development, calibration and gap-audit questions, all about what the base lacks. What no name
+says (a notary office closing where the base has a cooperative's: the first name closes,
 but something else; a railway deregistration that the watercraft's "Xóa đăng ký phương tiện" outranks, whose
 name does not say its mode; a theory teacher's certificate where it has a practice teacher's) is left to the
 confidence model. No library knows Vietnamese procedure names' classes and action families, hence the
