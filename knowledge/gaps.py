@@ -35,6 +35,7 @@ decide it. Said first, it is the story ("đăng ký tạm trú rồi, muốn và
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -48,6 +49,15 @@ __all__ = ["DEFAULT_GAPS_PATH", "DEFAULT_HELD_PATH", "Gap", "GapTable", "Held"]
 DEFAULT_GAPS_PATH = Path(__file__).with_name("data") / "gaps.yaml"
 DEFAULT_HELD_PATH = Path(__file__).with_name("data") / "held.yaml"
 _PURPOSE = "để"  # "làm hộ chiếu để xin visa": what comes before it is what is asked
+# Typed without marks, "để" is "de", which is also "đề" of "đề nghị" ("xác nhận ..., de nghi xoa an tich").
+_PLAIN_PURPOSE, _NOT_PURPOSE_AFTER = "de", "nghi"
+
+
+def _says_purpose(words: Sequence[str]) -> bool:
+    """Whether ``words`` hold "để" (or, without marks, a "de" that does not open "đề nghị")."""
+    following = [*words[1:], None]
+    return _PURPOSE in words or any(word == _PLAIN_PURPOSE and after != _NOT_PURPOSE_AFTER
+                                    for word, after in zip(words, following))
 #: Other words allowed between two words of a long `asked` or `unless` phrase ("sửa tên trên bằng tốt
 #: nghiệp" asks for "sửa bằng tốt nghiệp"); see :meth:`~knowledge.aliases.PhraseIndex.search`.
 PHRASE_SPREAD = 2
@@ -141,6 +151,6 @@ class GapTable:
             if any(held.start < m.end and m.start < held.end for m in asked):
                 continue  # "cấp hộ chiếu" across "hộ chiếu công vụ": the topic's own words
             later = [m for m in asked if m.start >= held.end]
-            if not later or _PURPOSE in words[held.end:later[0].start]:
+            if not later or _says_purpose(words[held.end:later[0].start]):
                 return True
         return False

@@ -75,7 +75,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The calibration questions and the development sets; not the sealed set, which no table is written against.
 ANSWERABLE_SOURCES = ("training/data/kb_calibration.jsonl", "bench/data/kb_questions.jsonl",
                       "bench/data/kb_questions_dev.jsonl", "bench/data/kb_questions_dev_longtail.jsonl",
-                      "bench/data/kb_questions_dev_rest.jsonl")
+                      "bench/data/kb_questions_dev_rest.jsonl", "bench/data/kb_questions_dev_f.jsonl")
 
 
 def test_no_answerable_question_reads_as_a_gap() -> None:
@@ -116,6 +116,8 @@ def test_no_phrase_both_asks_for_a_topic_and_for_what_the_base_holds() -> None:
         "bị chồng đánh muốn ly hôn và xin trợ giúp pháp lý",
         "mẹ tôi ở viện dưỡng lão mới mất, đăng ký khai tử ở đâu",
         "trúng đấu giá biển số rồi thì đăng ký xe ở đâu",
+        "nộp đủ án phí rồi, giờ muốn bên thi hành án cấp giấy xác nhận là đã thi hành xong",
+        "can giay xac nhan da thi hanh an xong de lam ho so xoa an tich",  # "de" without marks is "để"
     ],
 )
 def test_a_topic_told_as_the_story_does_not_turn_the_question_away(question: str) -> None:
@@ -127,6 +129,8 @@ def test_a_topic_told_as_the_story_does_not_turn_the_question_away(question: str
     [  # what the base holds as the story, then the topic: turned away
         ("đăng ký tạm trú rồi, kỳ bầu cử tới muốn vào danh sách cử tri thì xin ở đâu", "bầu cử, danh sách cử tri"),
         ("đề nghị cấp hộ chiếu công vụ cho viên chức đi công tác", "hộ chiếu ngoại giao, hộ chiếu công vụ"),
+        # "de nghi" is "đề nghị", not "để"
+        ("da co giay xac nhan thi hanh an roi, de nghi xoa an tich o dau", "xóa án tích"),
     ],
 )
 def test_what_the_base_holds_told_as_the_story_does_not_hide_the_topic(question: str, topic: str) -> None:
