@@ -6,7 +6,7 @@ import dataclasses
 
 from knowledge.index.confidence import FEATURES, ConfidenceModel
 from knowledge.index.hybrid import KnowledgeIndex
-from training.kb_confidence import fit_confidence
+from training.kb_confidence import RANKING_ONLY, fit_confidence
 
 
 def test_fitted_model_separates_answerable_from_unanswerable(kb_index: KnowledgeIndex,
@@ -91,3 +91,16 @@ def test_threshold_only_questions_move_the_threshold_not_the_weights(kb_index: K
     assert model.weights == plain.weights and model.bias == plain.bias
     assert model.fitted_on["threshold_only"] == len(near_misses)
     assert model.threshold > plain.threshold
+
+
+def test_ranking_only_questions_move_neither_the_weights_nor_the_thresholds(
+        kb_index: KnowledgeIndex, kb_labelled_questions: list[dict]) -> None:
+    """Questions marked ``ranking_only`` teach the encoder and the reranker, not the gate: even labelled
+    as their opposite, they change nothing the confidence model holds but its count of them."""
+    plain = fit_confidence(kb_index, kb_labelled_questions)
+    flipped = [{**q, "id": f"w{i}", "expected": [] if q["expected"] else ["1.000001"], RANKING_ONLY: True}
+               for i, q in enumerate(kb_labelled_questions)]
+    model = fit_confidence(kb_index, kb_labelled_questions + flipped)
+    assert model.weights == plain.weights and model.bias == plain.bias
+    assert (model.threshold, model.suggest_threshold) == (plain.threshold, plain.suggest_threshold)
+    assert model.fitted_on["ranking_only"] == len(flipped)

@@ -197,14 +197,23 @@ def questions_digest(questions: list[dict]) -> str:
     return hashlib.sha256(json.dumps([q["text"] for q in questions], ensure_ascii=False).encode()).hexdigest()
 
 
+#: Marks answerable calibration questions written from the records about procedures citizens seldom ask
+#: for (``training/data/README.md``, writers ``w…``): the dense encoder, the scope model and the reranker
+#: learn from them, the confidence model does not. Fitted on them too, it trusted a record's own words
+#: more and answered fewer citizens' questions about the procedures they ask for every day.
+RANKING_ONLY = "ranking_only"
+
+
 def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 13) -> ConfidenceModel:
     """The logistic model over :data:`FEATURES` and its thresholds.
 
     Questions marked ``threshold_only`` (near misses the base does not hold) are left out of the fit
-    and join the others' held-out probabilities when the thresholds are chosen (see the module docstring).
+    and join the others' held-out probabilities when the thresholds are chosen; those marked
+    ``ranking_only`` (:data:`RANKING_ONLY`) are left out of both (see the module docstring).
     """
-    fitted = [q for q in questions if not q.get("threshold_only")]
-    only = [q for q in questions if q.get("threshold_only")]
+    decided = [q for q in questions if not q.get(RANKING_ONLY)]
+    fitted = [q for q in decided if not q.get("threshold_only")]
+    only = [q for q in decided if q.get("threshold_only")]
     ordered = fitted + only
     rows, labels, answerable, refused = [], [], [], []
     for q in ordered:
@@ -236,6 +245,7 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
         fitted_on={
             "questions": len(questions),
             "threshold_only": len(only),
+            "ranking_only": len(questions) - len(decided),
             "positives": int(y.sum()),
             "data_sha256": questions_digest(questions),
             "cv_auc": round(float(roc_auc_score(y, held_out)), 4) if 0 < y.sum() < len(y) else None,
