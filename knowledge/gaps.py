@@ -52,15 +52,16 @@ _PURPOSE = "để"  # "làm hộ chiếu để xin visa": what comes before it i
 # Typed without marks, "để" is "de", which is also "đề" of "đề nghị" ("xác nhận ..., de nghi xoa an tich").
 _PLAIN_PURPOSE, _NOT_PURPOSE_AFTER = "de", "nghi"
 
+#: Other words allowed between two words of a long `asked` or `unless` phrase ("sửa tên trên bằng tốt
+#: nghiệp" asks for "sửa bằng tốt nghiệp"); see :meth:`~knowledge.aliases.PhraseIndex.search`.
+PHRASE_SPREAD = 2
+
 
 def _says_purpose(words: Sequence[str]) -> bool:
     """Whether ``words`` hold "để" (or, without marks, a "de" that does not open "đề nghị")."""
     following = [*words[1:], None]
     return _PURPOSE in words or any(word == _PLAIN_PURPOSE and after != _NOT_PURPOSE_AFTER
                                     for word, after in zip(words, following))
-#: Other words allowed between two words of a long `asked` or `unless` phrase ("sửa tên trên bằng tốt
-#: nghiệp" asks for "sửa bằng tốt nghiệp"); see :meth:`~knowledge.aliases.PhraseIndex.search`.
-PHRASE_SPREAD = 2
 
 
 def _with_words(value: str | list[str]) -> str | list[str]:

@@ -208,8 +208,8 @@ def fit_confidence(index: KnowledgeIndex, questions: list[dict], *, seed: int = 
     """The logistic model over :data:`FEATURES` and its thresholds.
 
     Questions marked ``threshold_only`` (near misses the base does not hold) are left out of the fit
-    and join the others' held-out probabilities when the thresholds are chosen; those marked
-    ``ranking_only`` (:data:`RANKING_ONLY`) are left out of both (see the module docstring).
+    and join the others' held-out probabilities when the thresholds are chosen (see the module
+    docstring); those marked ``ranking_only`` (:data:`RANKING_ONLY`) are left out of both.
     """
     decided = [q for q in questions if not q.get(RANKING_ONLY)]
     fitted = [q for q in decided if not q.get("threshold_only")]
