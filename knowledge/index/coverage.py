@@ -141,7 +141,7 @@ class CoverageScorer:
         self.key_terms = key_terms
         self.name_terms = name_terms
         self.max_rarity = float(np.log(1 + (lexical.n_docs + 0.5) / 0.5))
-        # Per-term facts of the base, asked for each of the reranker's ten candidates: cached.
+        # Per-term facts of the base, asked for each of the reranker's twenty candidates: cached.
         self.rarity = lru_cache(maxsize=_TERM_CACHE)(self._rarity)
         self.names_procedures = lru_cache(maxsize=_TERM_CACHE)(self._names_procedures)
         self.documents_with = lru_cache(maxsize=_TERM_CACHE)(self._documents_with)
