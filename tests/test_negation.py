@@ -19,6 +19,12 @@ from knowledge.index.negation import Negation, negated_phrases
         ("hàng trồng hữu cơ chứ không phải VietGAP thì muốn được công nhận", ("vietgap",)),
         ("KHÔNG PHẢI LÀ xe máy mà là ô tô", ("xe may",)),
         ("giấy liên vận cho công ty, không phải giấy liên vận từng xe", ("giay lien van tung",)),
+        # Where a project is: outside the industrial zones is not a matter for their board.
+        ("dự án nằm ngoài các khu công nghiệp, khu kinh tế thì xin chủ trương ở đâu", ("khu cong nghiep",)),
+        ("du an khong nam trong khu cong nghiep thi nop o dau", ("khu cong nghiep",)),
+        # A bare "ngoài" is "besides" or "foreign": nothing ruled out.
+        ("ngoài giấy phép xây dựng còn cần gì", ()),
+        ("công ty nước ngoài mở văn phòng đại diện", ()),
         # "không phải" before a verb is "need not", and a question's "có phải … không" asks: nothing ruled out.
         ("có phải xin phép không", ()),
         ("không phải xin phép thì làm sao", ()),

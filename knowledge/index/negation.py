@@ -9,8 +9,10 @@ the procedures whose names hold it after the others, as it does for an age the q
 rules out; a name that says it is not that either ("… người dịch không phải là cộng tác viên
 dịch thuật") agrees with the question and keeps its place.
 
-Only "chứ / chớ / mà không phải (là) X", "không phải là X" and "không phải X" where X opens
-with a noun are read: a bare "không phải" before a verb means "need not" ("không phải xin
+Only "chứ / chớ / mà không phải (là) X", "không phải là X", "không phải X" where X opens
+with a noun, and where a place is "nằm ngoài / không nằm trong (các) X" are read (an investor's project
+"nằm ngoài các khu công nghiệp" is not one for the industrial zones' board; a bare "ngoài" is also
+"besides" and "nước ngoài"): a bare "không phải" before a verb means "need not" ("không phải xin
 phép", "có phải nộp thuế không"), which rules nothing out. Matching is on unaccented
 syllables, so a question typed without marks is read the same.
 """
@@ -30,7 +32,7 @@ __all__ = ["Negation", "negated_phrases"]
 _NOUNS = ("giay", "loai", "mo", "cai", "con", "xe", "tau", "thuyen", "hang", "dat", "nha", "cong", "van", "ho",
           "so", "the", "bang", "chung", "hop", "doanh", "truong", "benh")
 _OPENERS = r"(?:(?:chu|cho|ma)\s+khong\s+phai(?:\s+la)?|khong\s+phai\s+la|khong\s+phai(?=\s+(?:" + "|".join(
-    _NOUNS) + r")\b))"
+    _NOUNS) + r")\b)|(?:nam\s+ngoai|khong\s+nam\s+trong)(?:\s+(?:cac|nhung))?)"
 # The ruled-out thing ends where the sentence turns: punctuation, a filler, or a word that opens a new clause.
 # Accented as typed; a word typed without marks ends it when its unaccented form is one of these ("da" may be
 # "đã" as well as "đá": read as the end, ruling out less).
