@@ -34,9 +34,10 @@ _DANGER = Pattern(
     r"đang cháy|cháy (?:to|lớn|lan)|bốc cháy|phát nổ|bất tỉnh|ngất xỉu|chảy máu nhiều|bị thương nặng|"
     r"cứu (?:với|tôi|tui|em|gấp|mạng)|cấp cứu gấp|sập (?:nhà|cầu) (?:có|đè)|ngập (?:tới|đến) (?:cổ|ngực|mái|nóc)|"
     r"xẹt lửa|tóe lửa|chập điện|dây điện (?:bị )?(?:đứt|rớt|rơi))\b")
-# ...unless the message asks about paperwork: "nhà bị cuốn trôi năm ngoái, xin hỗ trợ thì làm sao".
+# ...unless the message asks about paperwork: "nhà bị cuốn trôi năm ngoái, xin hỗ trợ thì làm sao", or an
+# official asks how to declare the emergency ("đường bị cuốn trôi, gửi ai để tuyên bố tình trạng khẩn cấp").
 _PAPERWORK = Pattern(r"\b(?:thủ tục|hồ sơ|giấy tờ|giấy|xin|đăng ký|làm lại|cấp lại|hỗ trợ|bồi thường|bảo hiểm|"
-                     r"trợ cấp|năm ngoái|năm trước|hồi trước|lệ phí)\b")
+                     r"trợ cấp|năm ngoái|năm trước|hồi trước|lệ phí|tuyên bố|công bố)\b")
 
 
 def in_danger(text: str) -> bool:
