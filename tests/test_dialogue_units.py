@@ -235,6 +235,8 @@ def test_copying_an_outcome_keeps_its_templates() -> None:
     ("năm ngoái lũ cuốn trôi nhà, xin hỗ trợ thì làm sao", False),
     ("giấy chứng nhận đủ điều kiện phòng cháy chữa cháy", False),
     ("cây đổ chắn ngang đường Lê Lợi", False),  # a field report, not people in danger
+    # An official asking how to declare the emergency asks about paperwork.
+    ("đường bị lũ cuốn trôi 50m, sở cần gửi ai để tuyên bố tình trạng khẩn cấp", False),
 ])
 def test_people_in_danger_are_read_from_the_words(text: str, danger: bool) -> None:
     from dialogue.cues import in_danger
