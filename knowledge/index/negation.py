@@ -9,12 +9,12 @@ the procedures whose names hold it after the others, as it does for an age the q
 rules out; a name that says it is not that either ("… người dịch không phải là cộng tác viên
 dịch thuật") agrees with the question and keeps its place.
 
-Only "chứ / chớ / mà không phải (là) X", "không phải là X", "không phải X" where X opens
-with a noun, and where a place is "nằm ngoài / không nằm trong (các) X" are read (an investor's project
-"nằm ngoài các khu công nghiệp" is not one for the industrial zones' board; a bare "ngoài" is also
-"besides" and "nước ngoài"): a bare "không phải" before a verb means "need not" ("không phải xin
-phép", "có phải nộp thuế không"), which rules nothing out. Matching is on unaccented
-syllables, so a question typed without marks is read the same.
+Only "chứ / chớ / mà không phải (là) X", "không phải là X" and "không phải X" where X opens
+with a noun are read: a bare "không phải" before a verb means "need not" ("không phải xin
+phép", "có phải nộp thuế không"), which rules nothing out. So is where a place is not: "nằm ngoài /
+không nằm trong (các) X" (an investor's project "nằm ngoài các khu công nghiệp" is not one for the
+industrial zones' board); a bare "ngoài" is also "besides" and "nước ngoài", and is not read.
+Matching is on unaccented syllables, so a question typed without marks is read the same.
 """
 
 from __future__ import annotations
