@@ -24,7 +24,7 @@ from typing import Any
 
 from knowledge.answers import Facet
 from knowledge.index.hybrid import base_name
-from nlu.text import expand_abbreviations, has_diacritics, normalize, strip_diacritics
+from nlu.text import expand_abbreviations, has_diacritics, normalize, normalize_aligned, strip_diacritics
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ANY_WORD = re.compile(r"\w+", re.UNICODE)
@@ -366,10 +366,23 @@ _TRAILING = re.compile(
 
 def procedure_query(text: str) -> str:
     """``text`` without the phrases that ask for a facet ("đăng ký khai sinh cho con cần chuẩn bị hồ sơ gì
-    ạ" -> "đăng ký khai sinh cho con"); the text itself when nothing would be left."""
+    ạ" -> "đăng ký khai sinh cho con"); the text itself when nothing would be left.
+
+    The phrases are found in the expanded form ("cần hs j" is "cần hồ sơ gì") but cut from the words as
+    typed: the search reads a question as the citizen wrote it, as the benchmarks measure it. Handing it
+    the expansion instead changed answers: "công ty TNHH một thành viên" spelt out as "trách nhiệm hữu
+    hạn" matched the conversion procedure whose name spells it out, not the one named "TNHH".
+    """
     accented = has_diacritics(text)
-    base = lowered(text) if accented else plain(text)
+    aligned = normalize_aligned(text, strip=not accented)
     pattern = _FACET_PHRASE.accented if accented else _FACET_PHRASE.unaccented
-    stripped = _TRAILING.sub("", pattern.sub(" ", base))
-    stripped = " ".join(stripped.split())
+    blanked = pattern.sub(lambda match: " " * len(match.group()), aligned.text)
+    trailing = _TRAILING.search(blanked)
+    cut_from = trailing.start() if trailing else len(blanked)
+    removed = [False] * len(text)
+    for i, character in enumerate(blanked):
+        if i >= cut_from or (character == " " and aligned.text[i] != " "):
+            for original in range(aligned.offsets[i], aligned.ends[i]):
+                removed[original] = True
+    stripped = " ".join("".join(c for c, gone in zip(text, removed) if not gone).split())
     return stripped if len(_ANY_WORD.findall(stripped)) >= 2 else text

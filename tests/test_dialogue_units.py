@@ -92,8 +92,11 @@ def test_qualifiers_levels_and_facets() -> None:
 
 
 def test_procedure_query_leaves_the_facet_out() -> None:
-    assert procedure_query("Đăng ký khai sinh cho con cần chuẩn bị hồ sơ gì ạ?") == "đăng ký khai sinh cho con"
-    assert procedure_query("e mún đk khai sinh cho con thì cần hs j ạ") == "e muốn đăng ký khai sinh cho con"
+    assert procedure_query("Đăng ký khai sinh cho con cần chuẩn bị hồ sơ gì ạ?") == "Đăng ký khai sinh cho con"
+    # Found in the expansion ("hs j" is "hồ sơ gì"), cut from the words as typed.
+    assert procedure_query("e mún đk khai sinh cho con thì cần hs j ạ") == "e mún đk khai sinh cho con"
+    assert procedure_query("Thành lập công ty TNHH một thành viên cần những gì?") == (
+        "Thành lập công ty TNHH một thành viên")
     assert procedure_query("dang ky tam tru o dau") == "dang ky tam tru"
     assert procedure_query("cấp lại thẻ căn cước nộp ở đâu") == "cấp lại thẻ căn cước"
     assert procedure_query("nộp online được không?") == "nộp online được không?"  # nothing would be left
