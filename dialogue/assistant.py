@@ -48,7 +48,6 @@ from dialogue.responses import Responses
 from dialogue.status import StatusAdapter
 from dialogue.status_flow import StatusFlow
 from dialogue.tracker import Tracker
-from dialogue.understanding import procedure_query
 from dialogue.turns import Turn
 from knowledge.index.query import InvalidQuery
 from knowledge.index.results import SearchResponse
@@ -225,7 +224,7 @@ class DialogueAssistant:
             return
         if ctx.intent in FACETS or ctx.intent in ("nlu_fallback", "out_of_scope"):
             if ctx.residual or ctx.entities("procedure"):
-                ctx.search(procedure_query(ctx.question))
+                ctx.search(ctx.question)
 
 
 def _clean(text: str) -> str:

@@ -31,7 +31,7 @@ from dialogue.procedures import FACETS, ProcedureFlow
 from dialogue.reports import ReportFlow
 from dialogue.status_flow import StatusFlow
 from dialogue.tracker import Pending
-from dialogue.understanding import facet_from_words, procedure_query, rejects, words, yes_no
+from dialogue.understanding import facet_from_words, rejects, words, yes_no
 from knowledge.answers import Facet
 
 #: Intents answered with a template of the same name.
@@ -186,7 +186,7 @@ class Policy:
                 # hưởng ko", "cúp điện từ sáng, gọi ai") is told so, not filed as a street report.
                 # So is one about a procedure the base holds ("xây nhà mới ở xã Phong Hiền thì có cần xin
                 # phép xây dựng không"): answered, not filed.
-                response = ctx.search(procedure_query(ctx.question))
+                response = ctx.search(ctx.question)
                 answered = (self.procedures.from_search(ctx, response, facet_from_words(ctx.view) or Facet.overview)
                             if response.missing or response.results else None)
                 if answered is not None:

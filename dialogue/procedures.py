@@ -34,7 +34,7 @@ from dialogue.responses import Labels, QuickReplySpec
 from dialogue.tracker import Option, Pending, Topic
 from dialogue.turns import Source
 from dialogue.understanding import (choice_index, facet_from_words, levels_of, name_qualifiers, pick_by_words, plain,
-                                    procedure_query, rejects, says_unsure, words, yes_no)
+                                    rejects, says_unsure, words, yes_no)
 from knowledge.answers import Answer, Facet, render_answer
 from knowledge.index.hybrid import base_name
 from knowledge.index.results import Hit, SearchResponse
@@ -87,7 +87,7 @@ class ProcedureFlow:
         names_procedure = bool(ctx.entities("procedure"))
         if topic is not None and not names_procedure and not ctx.residual and not search_first:
             return self.follow_up(ctx, topic, facet)
-        response = self.search(ctx) if meant is None else ctx.search(procedure_query(meant))
+        response = self.search(ctx) if meant is None else ctx.search(meant)
         if meant is not None and topic is not None:
             if any(hit.code == topic.code for hit in [*response.results, *response.suggestions]):
                 return self.follow_up(ctx, topic, facet)  # "ý tôi là chứng thực bản sao": the topic, said again
@@ -109,7 +109,7 @@ class ProcedureFlow:
             if (said := facet_from_words(ctx.view)) is not None:
                 # "có cần mang sổ hộ khẩu không": a facet of the topic asked about, in the citizen's own terms.
                 return self.follow_up(ctx, topic, said)
-            refined = ctx.search(procedure_query(f"{topic.question} {' '.join(ctx.residual)}"))
+            refined = ctx.search(f"{topic.question} {' '.join(ctx.residual)}")
             if refined.results and refined.results[0].code == topic.code:
                 return self.about(ctx, topic)
             if refined.results:
@@ -127,19 +127,18 @@ class ProcedureFlow:
     def search(ctx: Context) -> SearchResponse:
         """Search for the procedure the message is about.
 
-        The phrases asking for the facet are left out ("… cần chuẩn bị hồ sơ gì" would pull towards
-        procedures "cho người đã có hồ sơ"; measured on the calibration and benchmark questions it is
-        neutral to slightly better). When nothing is found confidently and the NLU mapped a colloquial
+        The index itself leaves out the phrases asking for the facet (``knowledge.index.facet_phrases``).
+        When nothing is found confidently and the NLU mapped a colloquial
         name to an official one it shares no word with ("nhập khẩu" -> "đăng ký thường trú"), the official name is
         searched in its place.
         """
-        response = ctx.search(procedure_query(ctx.question))
+        response = ctx.search(ctx.question)
         if response.results:
             return response
         for entity in ctx.entities("procedure"):
             surface = ctx.text[entity.start:entity.end]
             if entity.value and not set(words(surface)) & set(words(entity.value)):
-                replaced = ctx.search(procedure_query(ctx.text[:entity.start] + entity.value + ctx.text[entity.end:]))
+                replaced = ctx.search(ctx.text[:entity.start] + entity.value + ctx.text[entity.end:])
                 if replaced.results or (replaced.suggestions and not response.suggestions):
                     return replaced
         return response

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge.answers import Facet
+from knowledge.index.facet_phrases import MONEY
 from knowledge.index.hybrid import base_name
-from nlu.text import expand_abbreviations, has_diacritics, normalize, normalize_aligned, strip_diacritics
+from nlu.text import expand_abbreviations, has_diacritics, normalize, strip_diacritics
 
 _WORD = re.compile(r"[a-z0-9]+")
 _ANY_WORD = re.compile(r"\w+", re.UNICODE)
@@ -314,12 +315,9 @@ def residual(text: str, spans: Iterable[tuple[int, int]] = (), *, restored: bool
 
 
 # -- the facet a message asks about, read from its words --------------------------------------
-# "tiền" asks what it costs, unless it is part of what the procedure is about: a criminal record
-# ("giấy không tiền án tiền sự"), a survivor's allowance, land-use fees, rent, compensation.
-_MONEY = r"tiền(?! án| sự| tuất| sử dụng| thuê| điện| nước| lương| hỗ trợ| bồi thường| phạt| trợ cấp)"
 _FACET_WORDS = (
     (Facet.fee, Pattern(rf"\b(?:lệ phí|phí|bao nhiêu tiền|mất tiền|tốn tiền|hết bao nhiêu|chi phí|mấy đồng|"
-                        rf"bao nhiêu đồng|{_MONEY})\b")),
+                        rf"bao nhiêu đồng|{MONEY})\b")),
     (Facet.duration, Pattern(r"\b(?:bao lâu|mấy ngày|thời gian|bao nhiêu ngày|khi nào có|lâu không|mất lâu|"
                              r"mấy bữa|khi mô|lúc mô|bữa mô|hôm mô|chừng mô|bao giờ|khi nào|lúc nào|chừng nào|"
                              r"mấy hôm|mấy tuần)\b")),
@@ -337,52 +335,3 @@ def facet_from_words(text: str) -> Facet | None:
     found = [facet for facet, pattern in _FACET_WORDS if pattern.search(text)]
     return found[0] if len(found) == 1 else None
 
-
-# -- the procedure a question is about, without the facet it asks ------------------------------
-# Phrases that ask for a facet rather than name a procedure. Retrieval reads them as content
-# ("cần chuẩn bị hồ sơ gì" pulls towards "… cho người đã có hồ sơ"); the NLU has read the facet
-# already, so the search looks for the procedure only.
-_FACET_PHRASES = [
-    r"(?:thì |thế |vậy )?(?:cần |phải )?(?:chuẩn bị |mang theo |mang |nộp |làm )?(?:những |các |cái )?"
-    r"(?:hồ sơ|giấy tờ|giấy má|thủ tục|hs)(?: gồm)?(?: những)? (?:gì|chi|j|nào|ra sao)",
-    r"(?:cần|phải) (?:chuẩn bị |mang theo |mang )?(?:những )?(?:gì|chi|j)",
-    r"thành phần hồ sơ(?: gồm(?: những)?(?: gì)?)?",
-    rf"(?:có )?(?:mất |tốn |đóng |nộp )?(?:lệ phí|phí|{_MONEY})(?: gì| chi| j)?(?: là)?(?: bao nhiêu| bn| mấy| nhiêu)?"
-    r"(?: tiền)?(?: không| ko| k)?",
-    r"(?:hết|tốn|mất) (?:bao nhiêu|bn|mấy|nhiêu)(?: tiền)?",
-    r"(?:là )?(?:bao nhiêu|bn) tiền|là bao nhiêu",
-    r"(?:mất |trong |khoảng )?(?:bao lâu|mấy ngày|bao nhiêu ngày|mấy bữa)(?: thì)?(?: có| xong)?(?: kết quả)?",
-    r"thời gian (?:giải quyết|bao lâu)",
-    r"(?:thì )?(?:nộp |làm |lên |đi |đến )?(?:hồ sơ )?(?:ở|tại) (?:đâu|mô|chỗ nào|nơi nào)",
-    r"(?:thì )?(?:nộp|làm|lên|đi) (?:đâu|mô)",
-    r"cơ quan nào",
-    r"(?:có )?(?:nộp |làm |đăng ký )?(?:hồ sơ )?(?:online|onl|trực tuyến|qua mạng|trên mạng)(?: được| đc)?"
-    r"(?: không| ko| k)?",
-]
-_FACET_PHRASE = Pattern(r"\b(?:" + "|".join(_FACET_PHRASES) + r")\b")
-_TRAILING = re.compile(
-    r"[\s,.?!]*(?:\b(?:vậy|v|z|ạ|a|ad|ơi|nhé|nha|em|anh|chị|không|ko|thì|rứa|hả|ha|mn)\b[\s,.?!]*)*$")
-
-
-def procedure_query(text: str) -> str:
-    """``text`` without the phrases that ask for a facet ("đăng ký khai sinh cho con cần chuẩn bị hồ sơ gì
-    ạ" -> "đăng ký khai sinh cho con"); the text itself when nothing would be left.
-
-    The phrases are found in the expanded form ("cần hs j" is "cần hồ sơ gì") but cut from the words as
-    typed: the search reads a question as the citizen wrote it, as the benchmarks measure it. Handing it
-    the expansion instead changed answers: "công ty TNHH một thành viên" spelt out as "trách nhiệm hữu
-    hạn" matched the conversion procedure whose name spells it out, not the one named "TNHH".
-    """
-    accented = has_diacritics(text)
-    aligned = normalize_aligned(text, strip=not accented)
-    pattern = _FACET_PHRASE.accented if accented else _FACET_PHRASE.unaccented
-    blanked = pattern.sub(lambda match: " " * len(match.group()), aligned.text)
-    trailing = _TRAILING.search(blanked)
-    cut_from = trailing.start() if trailing else len(blanked)
-    removed = [False] * len(text)
-    for i, character in enumerate(blanked):
-        if i >= cut_from or (character == " " and aligned.text[i] != " "):
-            for original in range(aligned.offsets[i], aligned.ends[i]):
-                removed[original] = True
-    stripped = " ".join("".join(c for c, gone in zip(text, removed) if not gone).split())
-    return stripped if len(_ANY_WORD.findall(stripped)) >= 2 else text

@@ -17,7 +17,7 @@ from dialogue.responses import DEFAULT_RESPONSES, TEMPLATES, QuickReplySpec, Res
 from dialogue.speech import number_words, shorten, speakable, spell
 from dialogue.status_flow import CODE_FORM, attempted_code
 from dialogue.tracker import Option, Pending, Topic, Tracker
-from dialogue.understanding import (choice_index, facet_from_words, levels_asked, pick_by_words, procedure_query,
+from dialogue.understanding import (choice_index, facet_from_words, levels_asked, pick_by_words,
                                     qualifiers, residual, says_unsure, yes_no)
 from knowledge.answers import Answer, Facet
 
@@ -89,20 +89,7 @@ def test_qualifiers_levels_and_facets() -> None:
     assert facet_from_words("còn lệ phí thì sao") is Facet.fee
     assert facet_from_words("nop o mo") is Facet.place
     assert facet_from_words("mất bao lâu, lệ phí bao nhiêu") is None  # two facets: the NLU decides
-
-
-def test_procedure_query_leaves_the_facet_out() -> None:
-    assert procedure_query("Đăng ký khai sinh cho con cần chuẩn bị hồ sơ gì ạ?") == "Đăng ký khai sinh cho con"
-    # Found in the expansion ("hs j" is "hồ sơ gì"), cut from the words as typed.
-    assert procedure_query("e mún đk khai sinh cho con thì cần hs j ạ") == "e mún đk khai sinh cho con"
-    assert procedure_query("Thành lập công ty TNHH một thành viên cần những gì?") == (
-        "Thành lập công ty TNHH một thành viên")
-    assert procedure_query("dang ky tam tru o dau") == "dang ky tam tru"
-    assert procedure_query("cấp lại thẻ căn cước nộp ở đâu") == "cấp lại thẻ căn cước"
-    assert procedure_query("nộp online được không?") == "nộp online được không?"  # nothing would be left
-    # "tiền" of what the procedure is about stays: a criminal record, a survivor's allowance, land-use fees.
-    assert procedure_query("xin giấy không tiền án để đi làm") == "xin giấy không tiền án để đi làm"
-    assert procedure_query("làm sổ đỏ mất bao nhiêu tiền") == "làm sổ đỏ"
+    # "tiền" of what the procedure is about: a survivor's allowance, land-use fees.
     assert facet_from_words("xin hưởng tiền tuất") is None and facet_from_words("miễn tiền sử dụng đất") is None
 
 

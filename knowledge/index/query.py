@@ -18,6 +18,7 @@ from functools import cache
 from knowledge.aliases import Alias, AliasTable
 from knowledge.index.analysis import Terms, analysis_form, terms_of
 from knowledge.index.coverage import Term, content_terms_of
+from knowledge.index.facet_phrases import without_facet_phrases
 from nlu.entities.gazetteer import LocationGazetteer
 from nlu.entities.tokens import prepare
 from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages
@@ -46,7 +47,7 @@ def validate_query(text: object) -> str:
 class Query:
     text: str  # as asked
     restored: str  # diacritics restored when it was typed without any (and a restorer is given), else as asked
-    normalized: str  # the restored text normalised: what the dense encoder reads
+    normalized: str  # the restored text normalised, facet phrases left out: what the dense encoder reads
     aliases: tuple[Alias, ...]  # alias entries whose phrases occur in it
     terms: Terms  # the question and the matched official phrases, analysed: what BM25 reads
     content: tuple[Term, ...]  # the question's content terms: what coverage and the reranker read
@@ -61,10 +62,14 @@ class Query:
         dau" is read as "làm sổ đỏ lần đầu", so accented terms can tell "đầu" from
         "đâu"). Measured in bench/retrieval: it lifts questions without
         diacritics, while restoring partly accented teencode does not help.
+
+        What is ranked leaves out the phrases asking for a facet ("cần chuẩn bị hồ sơ gì",
+        "mất bao lâu": :mod:`.facet_phrases`); :attr:`restored` keeps them.
         """
         validate_query(text)
-        restored = restorer.predict(text) if restorer is not None and not has_diacritics(text) else text
-        normalized = normalize(restored)
+        typed_without_marks = not has_diacritics(text)
+        restored = restorer.predict(text) if restorer is not None and typed_without_marks else text
+        normalized = normalize(without_facet_phrases(restored, typed_without_marks=typed_without_marks))
         matched = tuple(aliases.official_for_query(normalized))
         question = analysis_form(normalized)
         terms = terms_of(" ; ".join([question, *(analysis_form(a.official) for a in matched)]))
