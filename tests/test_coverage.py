@@ -93,3 +93,13 @@ def test_name_coverage_reads_the_procedure_side(kb_index: KnowledgeIndex) -> Non
     part = _features(kb_index, "hộ chiếu", name)
     assert full["name_coverage"] == pytest.approx(1.0)
     assert 0 < part["name_coverage"] < full["name_coverage"]
+
+
+def test_name_phrase_coverage_asks_for_the_name_s_words_side_by_side(kb_index: KnowledgeIndex) -> None:
+    name = "thủ tục thông báo về việc tự quyết định chấm dứt hoạt động dự án của nhà đầu tư"
+    # A notary office closing: most of the name's syllables are in it, scattered ("dự định", "giải quyết").
+    notary = _features(kb_index, "văn phòng công chứng của chúng tôi dự định tự chấm dứt hoạt động, "
+                                 "xin hỏi thời hạn giải quyết", name)
+    investor = _features(kb_index, "nhà đầu tư tự quyết định chấm dứt hoạt động dự án", name)
+    assert notary["name_coverage"] > 0.6
+    assert notary["name_phrase_coverage"] < 0.3 < 0.6 < investor["name_phrase_coverage"]

@@ -79,7 +79,8 @@ _LATIN = re.compile(r"[a-z]")  # content terms are unaccented, lower case
 Term = tuple[str, str]  # (term, "accented" | "unaccented")
 _TERM_CACHE = 100_000  # terms; a few MB at most
 #: What :meth:`CoverageScorer.features` returns.
-COVERAGE_FEATURES = ("coverage", "coverage_doc", "uncovered_rarity", "name_vocabulary_coverage", "name_coverage")
+COVERAGE_FEATURES = ("coverage", "coverage_doc", "uncovered_rarity", "name_vocabulary_coverage", "name_coverage",
+                     "name_phrase_coverage")
 
 
 def _pick(accented: str, plain: str) -> Term:
@@ -133,13 +134,16 @@ class CoverageScorer:
 
     ``key_terms[doc]`` are the terms of procedure ``doc``'s name and aliases;
     ``name_terms[doc]`` the unaccented syllables of its name without level
-    qualifiers (what makes it this procedure and not its neighbour).
+    qualifiers (what makes it this procedure and not its neighbour), ``name_pairs[doc]``
+    every two neighbouring syllables of that name, joined by "_" as the analysis joins them.
     """
 
-    def __init__(self, lexical: FieldedBM25, key_terms: Sequence[set[Term]], name_terms: Sequence[list[str]]) -> None:
+    def __init__(self, lexical: FieldedBM25, key_terms: Sequence[set[Term]], name_terms: Sequence[list[str]],
+                 name_pairs: Sequence[list[str]]) -> None:
         self.lexical = lexical
         self.key_terms = key_terms
         self.name_terms = name_terms
+        self.name_pairs = name_pairs
         self.max_rarity = float(np.log(1 + (lexical.n_docs + 0.5) / 0.5))
         # Per-term facts of the base, asked for each of the reranker's twenty candidates: cached.
         self.rarity = lru_cache(maxsize=_TERM_CACHE)(self._rarity)
@@ -181,7 +185,11 @@ class CoverageScorer:
           names other procedures;
         - ``name_coverage``: the other direction: share of the procedure's own
           name (rarity-weighted syllables, ``query_syllables`` unaccented and
-          alias-expanded) that the question mentions.
+          alias-expanded) that the question mentions;
+        - ``name_phrase_coverage``: the same over the name's pairs of neighbouring
+          syllables: "chấm dứt hoạt động dự án của nhà đầu tư" has each syllable in a
+          notary office's "dự định tự chấm dứt hoạt động … giải quyết", but not
+          "dự án" or "nhà đầu tư".
 
         ``story`` are syllables this question marks as story beyond the fixed
         lists, in the form they were typed: the places it names
@@ -215,15 +223,22 @@ class CoverageScorer:
             if names_procedures:
                 vocab_total += weight
                 vocab_in_key += weight * found_in_key
-        name_total = name_in_query = 0.0
-        for syllable in self.name_terms[doc]:
-            weight = self.rarity(syllable, "unaccented")
-            name_total += weight
-            name_in_query += weight * (syllable in query_syllables)
+        name_total, name_in_query = self._name_share(self.name_terms[doc], query_syllables)
+        pairs_total, pairs_in_query = self._name_share(self.name_pairs[doc], query_syllables)
         return {
             "coverage": in_key / total if total else 0.0,
             "coverage_doc": in_doc / total if total else 0.0,
             "uncovered_rarity": uncovered / self.max_rarity,
             "name_vocabulary_coverage": vocab_in_key / vocab_total if vocab_total else 0.0,
             "name_coverage": name_in_query / name_total if name_total else 0.0,
+            "name_phrase_coverage": pairs_in_query / pairs_total if pairs_total else 0.0,
         }
+
+    def _name_share(self, name_terms: list[str], query_terms: set[str]) -> tuple[float, float]:
+        """The rarity weight of ``name_terms`` and of those among ``query_terms``."""
+        total = found = 0.0
+        for term in name_terms:
+            weight = self.rarity(term, "unaccented")
+            total += weight
+            found += weight * (term in query_terms)
+        return total, found

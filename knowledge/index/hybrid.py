@@ -217,6 +217,7 @@ class KnowledgeIndex:
             lexical,
             [_term_set(analyze(d["key_text"] or "")) for d in docs],
             [[t for t, _ in content_terms(name) if "_" not in t] for name in self._base_names],
+            [[f"{a}_{b}" for a, b in zip(name.split(), name.split()[1:])] for name in self._base_names],
         )
 
     def replace(self, **changes: Any) -> KnowledgeIndex:
