@@ -41,6 +41,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -217,7 +218,7 @@ class KnowledgeIndex:
             lexical,
             [_term_set(analyze(d["key_text"] or "")) for d in docs],
             [[t for t, _ in content_terms(name) if "_" not in t] for name in self._base_names],
-            [[f"{a}_{b}" for a, b in zip(name.split(), name.split()[1:])] for name in self._base_names],
+            [[f"{a}_{b}" for a, b in pairwise(name.split())] for name in self._base_names],
         )
 
     def replace(self, **changes: Any) -> KnowledgeIndex:
