@@ -59,6 +59,14 @@ WASTE_WATER = "Kê khai, thẩm định tờ khai phí bảo vệ môi trường
      "Kiểm tra nhà nước về chất lượng thuốc thú y nhập khẩu", "phân bón"),
     ("toi muon dang ky lam trong tai vien xu tranh chap thuong mai", "Đăng ký làm hòa giải viên thương mại vụ việc",
      "trọng tài viên"),
+    ("võ đường cần xin phép trang bị vũ khí thô sơ cho học trò tập không", "Cấp Giấy phép trang bị vũ khí thể thao",
+     "vũ khí thô sơ"),
+    ("công ty phần mềm xin giấy chứng nhận doanh nghiệp công nghệ cao",
+     "Cấp Giấy chứng nhận doanh nghiệp nông nghiệp ứng dụng công nghệ cao", "doanh nghiệp công nghệ cao"),
+    ("bãi đậu xe tải mới làm xong muốn công bố đưa vào khai thác", "Công bố đưa bến xe khách vào khai thác",
+     "bãi đậu xe"),
+    ("gia hạn hợp đồng thuê nhà công vụ", "Cho thuê nhà ở cũ thuộc tài sản công đối với trường hợp ký lại hợp đồng thuê",
+     "nhà công vụ"),
 ])
 def test_another_kind_of_a_set_that_excludes_each_other_is_not_answered(question: str, first: str,
                                                                         variant: str) -> None:
@@ -69,6 +77,8 @@ def test_a_kind_the_name_joins_or_the_question_pairs_is_left_to_the_gate() -> No
     assert VARIANTS.unheld("sân tập lái sát hạch xe máy", [MOTORBIKE_YARD]) is None  # "xe máy" is a "mô tô"
     assert VARIANTS.unheld("đổi bằng ô tô, trước có bằng xe máy", [MOTORBIKE_YARD]) is None  # two kinds asked
     assert VARIANTS.unheld("sát hạch ô tô", ["Cấp giấy phép sát hạch lái xe ô tô, mô tô"]) is None
+    farm_tech = "Cấp Giấy chứng nhận doanh nghiệp nông nghiệp ứng dụng công nghệ cao"
+    assert VARIANTS.unheld("doanh nghiệp nông nghiệp ứng dụng công nghệ cao trồng rau", [farm_tech]) is None
     car_yard = "Chấp thuận hoạt động của sân tập lái để sát hạch lái xe ô tô"
     assert VARIANTS.unheld("sân tập lái sát hạch ô tô", [MOTORBIKE_YARD, car_yard]) is None
     # a name that only mentions the kind asked is not its procedure

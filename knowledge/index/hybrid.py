@@ -90,7 +90,8 @@ DENSE_WEIGHT = 0.6
 # (6 December 2026, seeds 13-15, development sets): a citizen's story often puts the right procedure
 # eleventh to twentieth in the fused order, and the reranker brings some of them up. Ranking recall@5 of
 # the long-tail sets D and F 0.848 -> 0.857 and 0.816 -> 0.827, answered recall@5 0.784 -> 0.794 and
-# 0.731 -> 0.740; sets A-C and set E's no-answer within 0.007 either way.
+# 0.731 -> 0.740; sets A-C and set E's no-answer within 0.007 either way. Thirty (seeds 13-14): D's and F's
+# ranking as with twenty, answered recall@5 of A and B 0.009 and 0.010 lower.
 RERANK_DEPTH = 20
 # A class, kind or reissue is held when one of the first five names offers it (knowledge/index/variants.py).
 VARIANT_DEPTH = 5
