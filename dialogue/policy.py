@@ -121,7 +121,7 @@ class Policy:
         if ctx.intent in ELSEWHERE:
             return None
         ctx.tracker.pending = None
-        asked = FACETS.get(ctx.intent)
+        asked = FACETS.get(ctx.intent) if not ctx.names_no_facet else None
         facet = asked if asked not in (None, Facet.overview) else facet_from_words(ctx.view) or pending.facet
         outcome = self.procedures.ask(ctx, facet, search_first=True)
         return outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
@@ -197,7 +197,7 @@ class Policy:
         if intent == "inform":
             return self.inform(ctx)
         if intent in FACETS:
-            asked = FACETS[intent]
+            asked = FACETS[intent] if not ctx.names_no_facet else Facet.overview
             if asked is Facet.place and facet_from_words(ctx.view) is Facet.duration:
                 asked = Facet.duration  # Huế's "khi mô có" asks when, though "mô" is also "where"
             # "ask_procedure" on a follow-up without facet words keeps the topic's facet.

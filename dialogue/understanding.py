@@ -268,21 +268,25 @@ _QUALIFYING = re.compile(r"nuoc ngoai|yeu to|\bxa\b|\btinh\b|phuong|cap ")
 # "ni" this, "chừ" now, "hè"), facet words, qualifiers, and procedure-generic words ("thủ tục", "làm").
 # Written with diacritics: a message typed with them is compared accented ("khai tử" is not "thủ tục"),
 # one typed without is compared unaccented.
-FOLLOW_UP_WORDS = set("""
+# The words of the facets' questions, by line: fee, time, place, online, documents.
+FACET_VOCABULARY = set("""
+lệ phí tiền bao nhiêu tốn mất hết giá cả chi phí thu đóng khoản nộp miễn bn nhiêu đồng
+lâu thời gian ngày tuần tháng giờ nhanh chậm lấy kết quả trả hạn khi lúc bao chừng bữa hôm
+đâu nơi cơ quan nhận chỗ ubnd ủy ban nhân dân trung tâm hành chính công một cửa bộ phận xã phường
+online onl trực tuyến qua mạng internet dịch vụ công trên điện thoại app vneid ứng dụng dvc web website
+giấy tờ hồ sơ gồm những mang theo chuẩn bị thành phần kèm
+""".split())
+FOLLOW_UP_WORDS = FACET_VOCABULARY | set("""
 thế còn thì sao vậy à ạ dạ ơi nhé nha hả hở rồi nữa với cho em anh chị bạn ad admin tôi tui mình e c nè đi nào
 gì j chi sao ra không có được hay là làm cần phải muốn hỏi xin giúp và nếu z v s k nhỉ hè rứa mô ni tê răng chừ
 chứ cái đó này kia trường hợp như vậy ak uh ừ ok ui nghe luôn cũng ở tại lên về đến mấy thử coi xem biết cho em hỏi
-lệ phí tiền bao nhiêu tốn mất hết giá cả chi phí thu đóng khoản nộp miễn bn nhiêu
-lâu thời gian ngày tuần tháng giờ nhanh chậm lấy kết quả trả hạn khi lúc bao chừng bữa hôm
-đồng phép đăng ký
-đâu nơi cơ quan nhận chỗ ubnd ủy ban nhân dân trung tâm hành chính công một cửa bộ phận
-online onl trực tuyến qua mạng internet dịch vụ công trên điện thoại app vneid ứng dụng dvc web website nhà
-giấy tờ hồ sơ gồm những mang theo chuẩn bị thành phần kèm
+phép đăng ký nhà
 thủ tục cách trình tự bước quy trình thế nào làm sao hướng dẫn
-người nước ngoài yếu tố việt kiều quốc xã phường tỉnh thành phố cấp huyện quận trong bình thường
+người nước ngoài yếu tố việt kiều quốc tỉnh thành phố cấp huyện quận trong bình thường
 riêng khác thực hiện giải quyết
 """.split())
 _FOLLOW_UP_PLAIN = {strip_diacritics(w) for w in FOLLOW_UP_WORDS}
+_FACET_PLAIN = {strip_diacritics(w) for w in FACET_VOCABULARY}
 
 
 # Unaccented syllables that stand for follow-up words *and* for common words of procedure names
@@ -334,4 +338,13 @@ def facet_from_words(text: str) -> Facet | None:
     """The facet a message's words ask about, when the NLU could not tell (None when none or several)."""
     found = [facet for facet, pattern in _FACET_WORDS if pattern.search(text)]
     return found[0] if len(found) == 1 else None
+
+
+def says_no_facet(text: str) -> bool:
+    """Whether ``text`` holds none of the words a question about a facet is made of: a bare procedure
+    ("đăng ký xe máy"), whatever facet the NLU's intent reads into it, asks for the procedure as a whole.
+    Typed without marks, a word counts when its unaccented form is one of them ("o dau")."""
+    if has_diacritics(text):
+        return not FACET_VOCABULARY & set(_ANY_WORD.findall(lowered(text)))
+    return not _FACET_PLAIN & set(_ANY_WORD.findall(plain(text)))
 

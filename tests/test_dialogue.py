@@ -18,6 +18,7 @@ from dialogue.conversations import ConversationStore
 from dialogue.status import import_statuses, StatusRecord, StatusUnavailable
 from dialogue.turns import Assistant
 from hueai.db import upgrade
+from nlu.results import IntentScore
 from tests.dialogue_support import make_assistant, served_models
 
 
@@ -170,6 +171,20 @@ def test_a_bug_in_the_policy_still_answers(assistant: DialogueAssistant, monkeyp
     monkeypatch.setattr(assistant.policy, "decide", broken)
     turn = assistant.handle("web-9", "đăng ký khai sinh", channel="web")
     assert turn.action == "error" and turn.reply
+
+
+@pytest.mark.parametrize(("text", "action"), [("đăng ký xe máy", "answer_overview"),
+                                                ("đăng ký xe máy ở đâu", "answer_place")])
+def test_a_bare_procedure_is_answered_whole_whatever_facet_the_intent_reads(
+        models, kb_db: Database, conversations: Database, text: str, action: str) -> None:  # type: ignore[no-untyped-def]
+    """The intent model reads "ask_place" into "đăng ký xe máy" (its "đk xe máy ở đâu" examples): forced here,
+    the assistant answers the procedure as a whole unless a word of the message asks where."""
+    def reads_a_place(message: str):  # type: ignore[no-untyped-def]
+        parsed = models.nlu.parse(message)
+        return parsed.model_copy(update={"intent": IntentScore(name="ask_place", confidence=0.68)})
+
+    assistant = make_assistant(models, kb_db, conversations, parse=reads_a_place)
+    assert assistant.handle("web-11", text, channel="web").action == action
 
 
 @pytest.mark.parametrize("channel", ["web", "zalo", "voice"])

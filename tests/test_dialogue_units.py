@@ -18,7 +18,7 @@ from dialogue.speech import number_words, shorten, speakable, spell
 from dialogue.status_flow import CODE_FORM, attempted_code
 from dialogue.tracker import Option, Pending, Topic, Tracker
 from dialogue.understanding import (choice_index, facet_from_words, levels_asked, pick_by_words,
-                                    qualifiers, residual, says_unsure, yes_no)
+                                    qualifiers, residual, says_no_facet, says_unsure, yes_no)
 from knowledge.answers import Answer, Facet
 
 
@@ -91,6 +91,10 @@ def test_qualifiers_levels_and_facets() -> None:
     assert facet_from_words("mất bao lâu, lệ phí bao nhiêu") is None  # two facets: the NLU decides
     # "tiền" of what the procedure is about: a survivor's allowance, land-use fees.
     assert facet_from_words("xin hưởng tiền tuất") is None and facet_from_words("miễn tiền sử dụng đất") is None
+    # A bare procedure asks no facet; a word of one, typed with or without marks, does.
+    assert says_no_facet("đăng ký xe máy") and says_no_facet("dang ky xe may") and says_no_facet("sang tên ô tô")
+    assert not says_no_facet("đk xe máy ở đâu") and not says_no_facet("dang ky xe may o dau")
+    assert not says_no_facet("làm ở phường nào cũng được hả") and not says_no_facet("hết mấy đồng")
 
 
 def test_commands_and_codes() -> None:
