@@ -152,6 +152,22 @@ def test_an_entry_its_unless_rules_out_does_not_claim_a_held_phrase(tmp_path: Pa
     assert table.find("tôi đã nghỉ hưu, công ty nợ lương hưu").topic == "lương hưu"
 
 
+def test_an_unless_phrase_rules_out_only_its_own_entry(tmp_path: Path) -> None:
+    """A shorter `unless` phrase covers a question holding a longer one ("tổ bảo vệ" in "… tham gia tổ bảo vệ
+    an ninh trật tự"); in another entry's `unless` it rules out only that entry (checked after the stop-40
+    review, where moving the phrase between entries looked like a matching fault)."""
+    gaps, held = tmp_path / "gaps.yaml", tmp_path / "held.yaml"
+    held.write_text("[]\n", encoding="utf-8")
+    gaps.write_text("- topic: lương hưu\n  asked: [về hưu]\n  unless: [tổ bảo vệ]\n"
+                    "- topic: xuất ngũ\n  asked: [xuất ngũ]\n  unless: [an ninh trật tự]\n", encoding="utf-8")
+    table = GapTable.load(gaps, held)
+    assert table.find("về hưu rồi muốn tham gia tổ bảo vệ an ninh trật tự ở tổ dân phố") is None
+    gaps.write_text("- topic: lương hưu\n  asked: [về hưu]\n"
+                    "- topic: xuất ngũ\n  asked: [xuất ngũ]\n  unless: [tổ bảo vệ]\n", encoding="utf-8")
+    table = GapTable.load(gaps, held)
+    assert table.find("về hưu rồi muốn tham gia tổ bảo vệ an ninh trật tự ở tổ dân phố").topic == "lương hưu"
+
+
 def test_every_topic_is_really_missing_from_the_catalogue(kb_index: KnowledgeIndex) -> None:
     """A procedure name that reads as a gap means the catalogue has it now: delete the entry."""
     gaps = GapTable.load()
