@@ -138,6 +138,29 @@ def test_a_near_tie_goes_to_the_general_procedure_unless_the_special_case_is_ask
     assert first("làm giấy khai sinh cho con", [0.70, 0.61]) == "1.004772"  # no tie: the reranker's order stands
 
 
+def test_a_question_that_is_a_name_said_whole_goes_to_the_name_that_says_it(kb_index: KnowledgeIndex) -> None:
+    import numpy as np
+
+    position = {doc["code"]: i for i, doc in enumerate(kb_index.docs)}
+    # "Chuyển mục đích sử dụng rừng …" first (as the served reranker put it), "Điều chỉnh quyết định … cho phép
+    # chuyển mục đích sử dụng đất" (an action not asked), "Giao đất, cho thuê đất, chuyển mục đích sử dụng đất …".
+    docs = np.array([position["1.012694"], position["1.013952"], position["1.013949"]])
+
+    def first(question: str) -> str:
+        order = np.arange(len(docs))
+        return kb_index.docs[int(docs[kb_index._phrase_first(order, docs, kb_index.parse(question))[0]])]["code"]
+
+    assert first("chuyển mục đích sử dụng đất") == "1.013949"
+    assert first("xin chuyen muc dich su dung dat") == "1.013949"  # without marks, read as typed
+    assert first("chuyển mục đích sử dụng rừng") == "1.012694"  # the first says it: its order stands
+    # A story is not a name: the reranker's order stands.
+    assert first("nhà tôi có mảnh vườn muốn xây nhà thì có phải chuyển mục đích sử dụng đất sang đất ở không") == (
+        "1.012694")
+    # Words an alias gives a meaning mean that: "nhập khẩu cho con" is a permanent residence, not a car import.
+    docs = np.array([position["1.004222"], position["1.000115"]])
+    assert first("nhập khẩu cho con") == "1.004222"
+
+
 def test_an_alias_note_is_told_only_about_the_procedure_it_is_for(kb_index: KnowledgeIndex) -> None:
     from knowledge.index.results import Hit
 
