@@ -161,6 +161,27 @@ def test_a_question_that_is_a_name_said_whole_goes_to_the_name_that_says_it(kb_i
     assert first("nhập khẩu cho con") == "1.004222"
 
 
+def test_a_short_question_naming_a_family_is_asked_as_a_choice(kb_index: KnowledgeIndex) -> None:
+    from knowledge.index.results import Hit
+
+    def hits(*codes: str) -> list[Hit]:
+        by_code = {doc["code"]: doc for doc in kb_index.docs}
+        return [Hit(code=code, name=by_code[code]["name"], score=0.8 - 0.01 * i) for i, code in enumerate(codes)]
+
+    def groups(question: str, found: list[Hit]) -> list[int | None]:
+        return [hit.group for hit in kb_index._as_family(found, kb_index.parse(question))]
+
+    companies = hits("2.002042", "2.002043", "2.001583", "2.001199")  # hợp danh, cổ phần, TNHH 1 / 2+ thành viên
+    assert groups("đăng ký thành lập công ty", companies) == [0, 0, 0, 0]
+    assert groups("dang ky thanh lap cong ty", companies) == [0, 0, 0, 0]
+    # The first is the question itself: answered ("Thủ tục đăng ký khai sinh", not "… lưu động").
+    assert groups("đăng ký khai sinh", hits("1.001193", "1.003583")) == [None, None]
+    # A restoration is another matter than getting a passport; a story is no name.
+    assert groups("làm hộ chiếu", hits("1.001456", "1.010384")) == [None, None]
+    assert groups("tôi với bạn góp vốn mở chung một cái công ty thì đăng ký thành lập công ty ra sao",
+                  companies) == [None] * 4
+
+
 def test_an_alias_note_is_told_only_about_the_procedure_it_is_for(kb_index: KnowledgeIndex) -> None:
     from knowledge.index.results import Hit
 

@@ -53,7 +53,7 @@ from knowledge.gaps import GapTable
 from knowledge.index.actions import Asked, asked_actions, unasked_actions, unasked_applicant
 from knowledge.index.analysis import Terms, analyze, syllables
 from knowledge.index.confidence import ConfidenceModel, LogisticModel
-from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, content_terms
+from knowledge.index.coverage import COVERAGE_FEATURES, CoverageScorer, Term, content_terms
 from knowledge.index.lexical import FieldedBM25
 from knowledge.index.negation import Negation
 from knowledge.index.query import InvalidQuery, Query
@@ -102,6 +102,8 @@ ASKED_SHARE = 1 / 3
 # looked for among the reranker's first PHRASE_DEPTH.
 NAME_LIKE_TERMS = 8
 PHRASE_DEPTH = 5
+# Hits scoring at least this share of the first's are near ties to choose between.
+TIE_SHARE = 0.8
 RESTORER_FILE = "restorer.json.gz"
 INDEX_FORMAT = 2
 
@@ -224,7 +226,8 @@ class KnowledgeIndex:
         self.scope = scope  # None: the confidence model reads in_scope as 0
         self._base_names = [base_name(d["name"] or "") for d in docs]
         self._age_ranges = [age_range(d["name"] or "") for d in docs]
-        self._name_syllables: dict[int, list[tuple[str, str]]] = {}  # (accented, unaccented), for _phrase_first
+        self._name_syllables: dict[int, list[tuple[str, str]]] = {}  # (accented, unaccented), for _name_says
+        self._doc_of = {d["code"]: i for i, d in enumerate(docs)}
         self.variants = Variants([d["name"] or "" for d in docs])
         self.coverage = CoverageScorer(
             lexical,
@@ -320,7 +323,7 @@ class KnowledgeIndex:
             return SearchResponse(query=query.text, results=[], confident=False, confidence=confidence,
                                   notes=query.notes, reason=reason, features=ranking.features,
                                   suggestions=suggestions, missing=missing, unheld_variant=variant)
-        hits = self._grouped_hits(order, fused)[:k]
+        hits = self._as_family(self._grouped_hits(order, fused)[:k], query)
         return SearchResponse(query=query.text, results=hits, confident=decision == "answer", confidence=confidence,
                               notes=self._notes_for(query, hits[0]) if hits else query.notes,
                               features=ranking.features, missing=missing, unheld_variant=variant)
@@ -402,29 +405,32 @@ class KnowledgeIndex:
             return np.concatenate([[second, first], reranked[2:]])
         return reranked
 
+    @staticmethod
+    def _name_like(query: Query) -> list[Term]:
+        """The content words of a question no longer than a name, in order; [] for a longer one (a story)."""
+        words = [(term, form) for term, form in query.content if "_" not in term]
+        return words if 2 <= len(words) <= NAME_LIKE_TERMS else []
+
+    def _name_says(self, doc: int, words: list[Term]) -> bool:
+        """Whether procedure ``doc``'s name holds ``words`` in a row, each compared as typed (accented where
+        the question has marks, without them where it has none)."""
+        if doc not in self._name_syllables:
+            terms = analyze(self.docs[doc]["name"] or "")
+            n = (len(terms.accented) + 1) // 2  # the syllables come first, then their pairs
+            self._name_syllables[doc] = list(zip(terms.accented[:n], terms.unaccented[:n]))
+        name = self._name_syllables[doc]
+        return any(all(term == name[start + i][form == "unaccented"] for i, (term, form) in enumerate(words))
+                   for start in range(len(name) - len(words) + 1))
+
     def _phrase_first(self, reranked: np.ndarray, docs: np.ndarray, query: Query) -> np.ndarray:
         """For a question no longer than a name, the first of the best few whose name says all of it word for
-        word, in a row, when the reranker's first does not: "chuyển mục đích sử dụng đất" is "Giao đất, cho thuê đất,
-        chuyển mục đích sử dụng đất …", not "Chuyển mục đích sử dụng rừng …", which the reranker, taught mostly
-        on stories, puts first for its short name; "chứng thực bản sao" is "Chứng thực bản sao từ bản chính …",
-        not "Cấp bản sao có chứng thực …". Not one doing what the question does not ask ("Điều chỉnh quyết
-        định … cho phép chuyển mục đích sử dụng đất"). The question's content words are compared as typed
-        (accented where it has marks, without them where it has none) with a run of the name's syllables."""
-        if not 2 <= sum("_" not in term for term, _ in query.content) <= NAME_LIKE_TERMS:
-            return reranked
-
-        words = [(term, form) for term, form in query.content if "_" not in term]
-
-        def says_all(doc: int) -> bool:
-            if doc not in self._name_syllables:
-                terms = analyze(self.docs[doc]["name"] or "")
-                n = (len(terms.accented) + 1) // 2  # the syllables come first, then their pairs
-                self._name_syllables[doc] = list(zip(terms.accented[:n], terms.unaccented[:n]))
-            name = self._name_syllables[doc]
-            return any(all(term == name[start + i][form == "unaccented"] for i, (term, form) in enumerate(words))
-                       for start in range(len(name) - len(words) + 1))
-
-        if says_all(int(docs[int(reranked[0])])):
+        word, in a row, when the reranker's first does not: "chuyển mục đích sử dụng đất" is "Giao đất, cho
+        thuê đất, chuyển mục đích sử dụng đất …", not "Chuyển mục đích sử dụng rừng …", which the reranker,
+        taught mostly on stories, puts first for its short name; "chứng thực bản sao" is "Chứng thực bản sao
+        từ bản chính …", not "Cấp bản sao có chứng thực …". Not one doing what the question does not ask
+        ("Điều chỉnh quyết định … cho phép chuyển mục đích sử dụng đất")."""
+        words = self._name_like(query)
+        if not words or self._name_says(int(docs[int(reranked[0])]), words):
             return reranked
         # Cues read without the facet's words: "mất" of "mất bao lâu" asks no replacement of a lost paper.
         asked = Asked(query.normalized, query.normalized)
@@ -434,10 +440,35 @@ class KnowledgeIndex:
         for position, candidate in enumerate(reranked[1:PHRASE_DEPTH], start=1):
             doc = int(docs[int(candidate)])
             name = self.docs[doc]["name"] or ""
-            if (says_all(doc) and all(official in plain_name(name) for official in officials)
+            if (self._name_says(doc, words) and all(official in plain_name(name) for official in officials)
                     and not (unasked_actions(name, asked) or unasked_applicant(name, asked))):
                 return np.concatenate([[candidate], np.delete(reranked, position)])
         return reranked
+
+    def _as_family(self, hits: list[Hit], query: Query) -> list[Hit]:
+        """A short question naming a family of procedures and none of its members ("đăng ký thành lập công
+        ty": hợp danh, cổ phần, TNHH một thành viên, hai thành viên) is a choice between them, not the member
+        ranked first (the reranker's 0.674 against 0.672 for a partnership over a joint-stock company). The
+        family: the first hits, in a row, whose names say the question whole, in a row, and do nothing it does
+        not ask ("Cấp lại …", "Khôi phục …" are other matters than "làm hộ chiếu"), when the first says more
+        than the question beyond level and channel (so "đăng ký khai sinh" still answers "Thủ tục đăng ký khai
+        sinh"). Members get one group id, as near ties of one name do (:meth:`_grouped_hits`)."""
+        words = self._name_like(query)
+        if not words or not hits or hits[0].group is not None:
+            return hits
+        asked = Asked(query.normalized, query.normalized)
+        size = 0
+        for hit in hits:
+            if (hit.group is not None or hit.score < TIE_SHARE * hits[0].score
+                    or not self._name_says(self._doc_of[hit.code], words)
+                    or unasked_actions(hit.name, asked) or unasked_applicant(hit.name, asked)):
+                break
+            size += 1
+        extra = set(syllables(self._base_names[self._doc_of[hits[0].code]])) - set(query.terms.unaccented)
+        if size < 2 or not extra:
+            return hits
+        group = 1 + max((h.group for h in hits if h.group is not None), default=-1)
+        return [h.model_copy(update={"group": group}) for h in hits[:size]] + hits[size:]
 
     def _unasked(self, doc: int, query: Query) -> float:
         name, asked = self.docs[doc]["name"], Asked(query.text, query.normalized)
@@ -499,7 +530,7 @@ class KnowledgeIndex:
             if idx in placed:
                 continue
             key = self._base_names[idx]
-            ties = [m for m in ranked if m not in placed and self._base_names[m] == key and fused[m] >= 0.8 * fused[idx]]
+            ties = [m for m in ranked if m not in placed and self._base_names[m] == key and fused[m] >= TIE_SHARE * fused[idx]]
             group = next_group if len(ties) > 1 else None
             next_group += group is not None
             for member in ties:
