@@ -268,30 +268,37 @@ _QUALIFYING = re.compile(r"nuoc ngoai|yeu to|\bxa\b|\btinh\b|phuong|cap ")
 # "ni" this, "chừ" now, "hè"), facet words, qualifiers, and procedure-generic words ("thủ tục", "làm").
 # Written with diacritics: a message typed with them is compared accented ("khai tử" is not "thủ tục"),
 # one typed without is compared unaccented.
-# The words of the facets' questions, by line: fee, time, place, online, documents.
+# The words of the facets' questions, by line: fee, time, place, online, documents. Only words that seldom
+# name what a procedure is about: "mất" (lost), "hạn" (gia hạn), "nhận" (nhận con nuôi), "điện" (xe điện),
+# "xã" (xã hội), "đồng" (hợp đồng), "tiền" (tiền sử dụng đất) are follow-up words below, not facet words;
+# the phrases of facet_from_words ("mấy đồng", "nộp ở mô") catch the questions they make.
 FACET_VOCABULARY = set("""
-lệ phí tiền bao nhiêu tốn mất hết giá cả chi phí thu đóng khoản nộp miễn bn nhiêu đồng
-lâu thời gian ngày tuần tháng giờ nhanh chậm lấy kết quả trả hạn khi lúc bao chừng bữa hôm
-đâu nơi cơ quan nhận chỗ ubnd ủy ban nhân dân trung tâm hành chính công một cửa bộ phận xã phường
-online onl trực tuyến qua mạng internet dịch vụ công trên điện thoại app vneid ứng dụng dvc web website
-giấy tờ hồ sơ gồm những mang theo chuẩn bị thành phần kèm
+lệ phí bao nhiêu tốn hết bn nhiêu
+lâu thời gian ngày tuần tháng nhanh chậm quả khi lúc bao chừng bữa hôm
+đâu nơi cơ quan chỗ ubnd ủy ban bộ phận phường
+online onl trực tuyến internet thoại app vneid dvc web website
+hồ sơ gồm mang chuẩn bị kèm
 """.split())
 FOLLOW_UP_WORDS = FACET_VOCABULARY | set("""
 thế còn thì sao vậy à ạ dạ ơi nhé nha hả hở rồi nữa với cho em anh chị bạn ad admin tôi tui mình e c nè đi nào
 gì j chi sao ra không có được hay là làm cần phải muốn hỏi xin giúp và nếu z v s k nhỉ hè rứa mô ni tê răng chừ
 chứ cái đó này kia trường hợp như vậy ak uh ừ ok ui nghe luôn cũng ở tại lên về đến mấy thử coi xem biết cho em hỏi
-phép đăng ký nhà
+tiền mất giá cả thu đóng khoản nộp miễn đồng giờ kết lấy trả hạn nhận nhân dân trung tâm hành chính công một cửa
+xã qua mạng dịch vụ trên điện ứng dụng giấy tờ những theo thành phần phép đăng ký nhà
 thủ tục cách trình tự bước quy trình thế nào làm sao hướng dẫn
 người nước ngoài yếu tố việt kiều quốc tỉnh thành phố cấp huyện quận trong bình thường
 riêng khác thực hiện giải quyết
 """.split())
 _FOLLOW_UP_PLAIN = {strip_diacritics(w) for w in FOLLOW_UP_WORDS}
-_FACET_PLAIN = {strip_diacritics(w) for w in FACET_VOCABULARY}
 
 
 # Unaccented syllables that stand for follow-up words *and* for common words of procedure names
 # ("so": sổ/sở/số, "do": đỏ/đó, "tu": tử/tự/từ, "ho": hộ/hồ, "lam": làm/lâm, "nha": nhà/nha).
 _AMBIGUOUS_PLAIN = {"so", "do", "tu", "ho", "lam", "nha", "cong", "dan", "nhan", "ky", "dang"}
+
+
+# Without marks, a facet word that is also a common word of names ("ho": hồ of hồ sơ, hộ of hộ chiếu) is none.
+_FACET_PLAIN = {strip_diacritics(w) for w in FACET_VOCABULARY} - _AMBIGUOUS_PLAIN
 
 
 def residual(text: str, spans: Iterable[tuple[int, int]] = (), *, restored: bool = False) -> list[str]:
