@@ -61,7 +61,9 @@ def test_default_file_loads_with_many_entries(table: AliasTable) -> None:
         ("nhận con nuôi", "nuôi con nuôi"),
         ("mở quán", "đăng ký thành lập hộ kinh doanh"),
         ("giấy phép kinh doanh", "đăng ký thành lập hộ kinh doanh"),
-        ("biển số xe", "đăng ký xe"),
+        ("biển số xe", "chứng nhận đăng ký xe"),
+        ("thủ tục đăng ký xe", "cấp biển số xe lần đầu"),  # a first registration, not the transfer
+        ("mất giấy đăng ký xe máy", "cấp lại chứng nhận đăng ký xe"),
         ("passport", "hộ chiếu phổ thông"),
         ("giấy độc thân", "xác nhận tình trạng hôn nhân"),
         ("ly dị", "ly hôn"),
@@ -81,6 +83,14 @@ def test_required_mappings(table: AliasTable, query: str, official: str) -> None
 def test_absent_social_protection_is_not_mapped_to_an_unrelated_allowance(table: AliasTable) -> None:
     # No bảo trợ xã hội procedure is in the base: mapping it to "trợ cấp" would answer the wrong one.
     assert officials(table, "bảo trợ xã hội cho người cao tuổi") == []
+
+
+def test_a_vehicle_registration_means_the_first_unless_another_is_said(table: AliasTable) -> None:
+    # "đăng ký xe" is said of a first registration; a longer phrase says which other one is meant.
+    assert officials(table, "đăng ký xe máy cho con") == ["cấp biển số xe lần đầu"]
+    assert officials(table, "mất giấy đăng ký xe máy") == ["cấp lại chứng nhận đăng ký xe"]
+    assert officials(table, "đăng ký xe máy tạm thời") == ["đăng ký xe tạm thời"]
+    assert officials(table, "làm lại cà vẹt xe") == ["cấp lại chứng nhận đăng ký xe"]
 
 
 def test_household_book_note_says_it_was_abolished(table: AliasTable) -> None:
