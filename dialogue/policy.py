@@ -70,7 +70,7 @@ class Policy:
             if checks_line(ctx.text):  # "alo alo" in the middle of a call: still here, nothing lost
                 return Outcome("line_check", [Say("line_check")])
             number = ctx.text.strip(" .")
-            if number.isdigit() and ctx.tracker.pending is None and int(number) > ctx.tracker.last_buttons > 0:
+            if number.isdecimal() and ctx.tracker.pending is None and int(number) > ctx.tracker.last_buttons > 0:
                 # "9" under six buttons: which numbers there are, not "em chưa hiểu".
                 return Outcome("choice_out_of_range", [Say("choice_out_of_range", {"count": ctx.tracker.last_buttons})])
         if ctx.intent not in _ELSEWHERE_PLACES and ctx.tracker.report is None:

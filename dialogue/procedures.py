@@ -109,9 +109,11 @@ class ProcedureFlow:
             if (said := facet_from_words(ctx.view)) is not None:
                 # "có cần mang sổ hộ khẩu không": a facet of the topic asked about, in the citizen's own terms.
                 return self.follow_up(ctx, topic, said)
+            if set(words(" ".join(ctx.residual))) <= set(words(topic.name)):
+                return self.about(ctx, topic)  # "cái lần đầu" of "Đăng ký, cấp biển số xe lần đầu …": this one
             refined = ctx.search(f"{topic.question} {' '.join(ctx.residual)}")
-            if refined.results and refined.results[0].code == topic.code:
-                return self.about(ctx, topic)
+            if refined.results and topic.code in {hit.code for hit in self.top_group(refined)}:
+                return self.about(ctx, topic)  # the words fit the topic as well as any near tie of it
             if refined.results:
                 response = refined
         outcome = self.from_search(ctx, response, facet or Facet.overview)

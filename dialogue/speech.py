@@ -73,7 +73,7 @@ def number_words_group(n: int) -> str:
 
 
 def digits_words(digits: str) -> str:
-    return " ".join(_UNITS[int(d)] for d in digits if d.isdigit())
+    return " ".join(_UNITS[int(d)] for d in digits if d.isdecimal())  # "²" is a digit int() cannot read
 
 
 _URL = re.compile(r"https?://\S+")
@@ -167,4 +167,4 @@ def spell(code: str) -> str:
     """A code read out: letters one by one, digit groups digit by digit ("PA-251203-7K3Q" ->
     "P A, hai năm một hai không ba, bảy K ba Q")."""
     groups = [g for g in re.split(r"[-./\s]+", code) if g]
-    return ", ".join(" ".join(_UNITS[int(ch)] if ch.isdigit() else ch.upper() for ch in group) for group in groups)
+    return ", ".join(" ".join(_UNITS[int(ch)] if ch.isdecimal() else ch.upper() for ch in group) for group in groups)
