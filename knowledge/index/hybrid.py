@@ -130,6 +130,16 @@ def plain_name(text: str) -> str:
     return f" {' '.join(syllables(strip_diacritics(normalize(text)).lower()))} "
 
 
+def meanings(query: Query) -> list[str]:
+    """The official phrases of the aliases ``query`` matched, as :func:`plain_name` writes them."""
+    return [plain_name(alias.official) for alias in query.aliases]
+
+
+def does_unasked(name: str, asked: Asked) -> bool:
+    """Whether procedure ``name`` does something, or is for someone, the question does not ask."""
+    return unasked_actions(name, asked) or unasked_applicant(name, asked)
+
+
 class DenseSearch(Protocol):
     """What the index asks of its dense half (a :class:`~knowledge.index.dense.DenseRetriever`)."""
 
@@ -416,7 +426,7 @@ class KnowledgeIndex:
         the front; for short ones, none of the 4,446 development and calibration questions."""
         if not self._name_like(query):
             return reranked  # in a story an alias may name its circumstances ("bán xe", "vợ người Pháp")
-        officials = [plain_name(alias.official) for alias in query.aliases]
+        officials = meanings(query)
 
         def holds_all(candidate: int) -> bool:
             name = plain_name(self.docs[int(docs[int(candidate)])]["name"] or "")
@@ -463,13 +473,13 @@ class KnowledgeIndex:
         asked = Asked(query.normalized, query.normalized)
         # Words an alias gives a meaning mean that: "nhập khẩu cho con" is "đăng ký thường trú", whatever
         # import procedure says "nhập khẩu".
-        officials = [plain_name(alias.official) for alias in query.aliases]
+        officials = meanings(query)
 
         def says_it(candidate: int) -> bool:
             doc = int(docs[int(candidate)])
             name = self.docs[doc]["name"] or ""
             return (self._name_says(doc, words) and all(official in plain_name(name) for official in officials)
-                    and not (unasked_actions(name, asked) or unasked_applicant(name, asked)))
+                    and not does_unasked(name, asked))
 
         if says_it(reranked[0]):
             return reranked
@@ -491,14 +501,14 @@ class KnowledgeIndex:
         words = self._name_like(query)
         said = plain_name(query.normalized)
         if (not words or not hits or hits[0].group is not None
-                or any(plain_name(alias.official) not in said for alias in query.aliases)):
+                or any(official not in said for official in meanings(query))):
             return hits
         asked = Asked(query.normalized, query.normalized)
         size = 0
         for hit in hits:
             if (hit.group is not None or hit.score < TIE_SHARE * hits[0].score
                     or not self._name_says(self._doc_of[hit.code], words)
-                    or unasked_actions(hit.name, asked) or unasked_applicant(hit.name, asked)):
+                    or does_unasked(hit.name, asked)):
                 break
             size += 1
         extra = set(syllables(self._base_names[self._doc_of[hits[0].code]])) - set(query.terms.unaccented)
@@ -509,7 +519,7 @@ class KnowledgeIndex:
 
     def _unasked(self, doc: int, query: Query) -> float:
         name, asked = self.docs[doc]["name"], Asked(query.text, query.normalized)
-        return float(unasked_actions(name, asked) or unasked_applicant(name, asked))
+        return float(does_unasked(name, asked))
 
     def candidate_features(self, candidates: Candidates) -> list[dict[str, float]]:
         """What the reranker reads of each of the first :data:`RERANK_DEPTH` procedures, in fused order.
