@@ -427,20 +427,20 @@ class KnowledgeIndex:
         if not self._name_like(query):
             return reranked  # in a story an alias may name its circumstances ("bán xe", "vợ người Pháp")
         officials = meanings(query)
-
-        def holds_all(candidate: int) -> bool:
-            name = plain_name(self.docs[int(docs[int(candidate)])]["name"] or "")
-            return all(official in name for official in officials)
-
         first = reranked[0]
-        if not officials or holds_all(first):
+        if not officials or self._holds(int(docs[int(first)]), officials):
             return reranked
         for position, candidate in enumerate(reranked[1:], start=1):
             if probabilities[first] - probabilities[candidate] > NEAR_TIE:
                 break
-            if holds_all(candidate):
+            if self._holds(int(docs[int(candidate)]), officials):
                 return np.concatenate([[candidate], np.delete(reranked, position)])
         return reranked
+
+    def _holds(self, doc: int, officials: list[str]) -> bool:
+        """Whether procedure ``doc``'s name holds every one of ``officials`` (as :func:`meanings` gives them)."""
+        name = plain_name(self.docs[doc]["name"] or "")
+        return all(official in name for official in officials)
 
     @staticmethod
     def _name_like(query: Query) -> list[Term]:
@@ -478,8 +478,7 @@ class KnowledgeIndex:
         def says_it(candidate: int) -> bool:
             doc = int(docs[int(candidate)])
             name = self.docs[doc]["name"] or ""
-            return (self._name_says(doc, words) and all(official in plain_name(name) for official in officials)
-                    and not does_unasked(name, asked))
+            return self._name_says(doc, words) and self._holds(doc, officials) and not does_unasked(name, asked)
 
         if says_it(reranked[0]):
             return reranked
@@ -577,7 +576,8 @@ class KnowledgeIndex:
             if idx in placed:
                 continue
             key = self._base_names[idx]
-            ties = [m for m in ranked if m not in placed and self._base_names[m] == key and fused[m] >= TIE_SHARE * fused[idx]]
+            ties = [m for m in ranked
+                    if m not in placed and self._base_names[m] == key and fused[m] >= TIE_SHARE * fused[idx]]
             group = next_group if len(ties) > 1 else None
             next_group += group is not None
             for member in ties:
