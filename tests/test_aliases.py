@@ -93,6 +93,18 @@ def test_a_vehicle_registration_means_the_first_unless_another_is_said(table: Al
     assert officials(table, "làm lại cà vẹt xe") == ["cấp lại chứng nhận đăng ký xe"]
 
 
+def test_a_question_is_read_with_its_abbreviations_expanded_and_as_typed(table: AliasTable) -> None:
+    from knowledge.index.query import matched_aliases
+
+    def said(text: str) -> list[str]:
+        return [alias.official for alias in matched_aliases(normalize(text), table)]
+
+    assert officials(table, "dk xe may o dau") == []  # "dk" is no alias form ...
+    assert said("dk xe may o dau") == ["cấp biển số xe lần đầu"]  # ... but "đăng ký xe máy" is
+    assert "đăng ký thành lập hộ kinh doanh" in said("hkd đóng cửa r")  # listed as "hkd", not as "hộ kinh doanh"
+    assert said("cấp lại hộ chiếu bị mất") == ["trình báo mất hộ chiếu phổ thông"]
+
+
 def test_household_book_note_says_it_was_abolished(table: AliasTable) -> None:
     (entry,) = table.official_for_query("nhập hộ khẩu cho con")
     assert entry.official == "đăng ký thường trú"

@@ -21,7 +21,7 @@ from knowledge.index.coverage import Term, content_terms_of
 from knowledge.index.facet_phrases import without_facet_phrases
 from nlu.entities.gazetteer import LocationGazetteer
 from nlu.entities.tokens import prepare
-from nlu.text import NgramRestorer, has_diacritics, normalize, stated_ages
+from nlu.text import NgramRestorer, expand_abbreviations, has_diacritics, normalize, stated_ages
 
 MAX_QUERY_CHARS = 2000
 
@@ -70,7 +70,7 @@ class Query:
         typed_without_marks = not has_diacritics(text)
         restored = restorer.predict(text) if restorer is not None and typed_without_marks else text
         normalized = normalize(without_facet_phrases(restored, typed_without_marks=typed_without_marks))
-        matched = tuple(aliases.official_for_query(normalized))
+        matched = matched_aliases(normalized, aliases)
         question = analysis_form(normalized)
         terms = terms_of(" ; ".join([question, *(analysis_form(a.official) for a in matched)]))
         return cls(text, restored, normalized, matched, terms, tuple(content_terms_of(terms_of(question))),
@@ -85,6 +85,17 @@ class Query:
     def syllables(self) -> set[str]:
         """Unaccented terms of the question and its official phrases (what a procedure's name is compared with)."""
         return set(self.terms.unaccented)
+
+
+def matched_aliases(text: str, aliases: AliasTable) -> tuple[Alias, ...]:
+    """The alias entries ``text`` says, read with its abbreviations expanded and as typed: "đk xe máy" is
+    "đăng ký xe máy" (which the alias table reads as a first registration), and "hkd" stays the household
+    business entry that lists it, though expanded it is only "hộ kinh doanh". Each entry once, the expanded
+    reading's first."""
+    entries = {alias.official: alias for alias in aliases.official_for_query(expand_abbreviations(text))}
+    for alias in aliases.official_for_query(text):
+        entries.setdefault(alias.official, alias)
+    return tuple(entries.values())
 
 
 @cache
