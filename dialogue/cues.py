@@ -136,6 +136,17 @@ def thanks(text: str) -> bool:
     return len(text.split()) <= 6 and _THANKS.search(text)
 
 
+# "tôi là giáo viên", "em là sinh viên", "con tui 15 tuổi": the citizen tells about someone; "hộ nghèo",
+# "trợ cấp người cao tuổi" only name what they ask about.
+_ABOUT_SOMEONE = Pattern(r"\b(?:tôi|tui|mình|tao|em|e|t|mk|là)\b")
+
+
+def about_someone(text: str) -> bool:
+    """Whether the message tells about the citizen or someone (a first-person word, or what someone "là"),
+    rather than only naming a matter."""
+    return _ABOUT_SOMEONE.search(text)
+
+
 _NO_FIRST = re.compile(r"^(?:a |da )?(?:khong phai|k phai|ko phai|kp|sai roi|sai|nham roi|nham|khong dung)\b")
 
 

@@ -23,8 +23,8 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
-from dialogue.cues import (about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_repeat, asks_who,
-                           checks_line, correction, holds, in_danger, starts_with_no, thanks)
+from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_repeat,
+                           asks_who, checks_line, correction, holds, in_danger, starts_with_no, thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -209,6 +209,8 @@ class Policy:
         if intent in ("affirm", "deny"):
             if topic is not None and not ctx.residual and (ctx.qualifiers.foreign is not None or ctx.levels):
                 return self.procedures.follow_up(ctx, topic, None)  # "có yếu tố nước ngoài": a qualifier
+            if ctx.residual and yes_no(ctx.text) is None and (outcome := self.named_only(ctx)) is not None:
+                return outcome  # "cải chính hộ tịch", read as "affirm", says no yes and names a procedure
             return Outcome(f"{intent}_idle", [Say(f"{intent}_idle")])
         if thanks(ctx.text) and intent not in ("goodbye",):
             return Outcome("thank", [Say("thank")])  # "ok thanks", "tks ad"
@@ -232,7 +234,19 @@ class Policy:
                 return outcome
         if ctx.entities("procedure"):  # "xin cấp giấy phép bán rượu": understood, but not in the knowledge base
             return Outcome("no_answer", [Say("no_answer")], failed=True)
-        return self.not_understood()
+        return self.named_only(ctx) or self.not_understood()
+
+    def named_only(self, ctx: Context) -> Outcome | None:
+        """A message that only names what it is about ("hộ nghèo", "người có công", "hưởng bảo hiểm xã hội một
+        lần"), which the NLU model reads as a statement or not at all: the question it is, when the index finds
+        the procedure with confidence or knows that the base lacks it. None otherwise, and for a message that tells
+        about someone ("em là sinh viên": no question about student housing): the caller acknowledges."""
+        if about_someone(ctx.text):
+            return None
+        response = self.procedures.search(ctx)
+        if response.results or response.missing:
+            return self.procedures.from_search(ctx, response, Facet.overview)
+        return None
 
     def inform(self, ctx: Context) -> Outcome:
         """A statement of the citizen's situation, with no question in it.
@@ -251,6 +265,8 @@ class Policy:
             if outcome is not None:
                 return outcome
         topic = ctx.tracker.topic
+        if topic is None and ctx.residual and (outcome := self.named_only(ctx)) is not None:
+            return outcome
         notes = self.places.notes(ctx)
         said_ward = ctx.tracker.ward if self.places.ward_of(ctx) else None
         if topic is not None and ctx.qualifiers.foreign is not None:

@@ -281,7 +281,7 @@ def test_a_code_read_out_digit_by_digit_is_an_attempt_at_a_code() -> None:
 
 
 def test_more_conversational_cues() -> None:
-    from dialogue.cues import about_the_bot, asks_contact, asks_who, holds, starts_with_no, thanks
+    from dialogue.cues import about_someone, about_the_bot, asks_contact, asks_who, holds, starts_with_no, thanks
 
     assert holds("khoan đã") and holds("dạ chờ chút để tui coi số điện thoại")
     assert not holds("khoan đã, lệ phí bao nhiêu?")
@@ -293,6 +293,8 @@ def test_more_conversational_cues() -> None:
     assert asks_who("vậy tôi hỏi ai") and not asks_who("hỏi về khai sinh")
     assert about_the_bot("em là người thật hay máy") and not about_the_bot("người bán phải làm gì")
     assert starts_with_no("k phải, đất ở hương trà") and not starts_with_no("khai sinh không phải nộp phí à")
+    assert about_someone("em là sinh viên") and about_someone("con tui 15 tuoi") and about_someone("toi la giao vien")
+    assert not about_someone("hộ nghèo") and not about_someone("huong bao hiem xa hoi 1 lan")
 
 
 def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
