@@ -265,8 +265,6 @@ class Policy:
             if outcome is not None:
                 return outcome
         topic = ctx.tracker.topic
-        if topic is None and ctx.residual and (outcome := self.named_only(ctx)) is not None:
-            return outcome
         notes = self.places.notes(ctx)
         said_ward = ctx.tracker.ward if self.places.ward_of(ctx) else None
         if topic is not None and ctx.qualifiers.foreign is not None:
@@ -275,6 +273,11 @@ class Policy:
             outcome = self.procedures.answer(ctx, topic.code, Facet.place, siblings=topic.siblings,
                                              question=topic.question)
             outcome.parts.extend(notes)
+            return outcome
+        # Another matter named ("hộ nghèo" after a birth registration) takes two words; one ("tuổi" of "15 tuổi")
+        # qualifies the topic.
+        names_matter = len(ctx.residual) >= (1 if topic is None else 2) and not said_ward
+        if names_matter and (outcome := self.named_only(ctx)) is not None:
             return outcome
         # One acknowledgement: where a former ward went (it names the current one), the ward noted, or a "yes".
         parts = notes or [Say("inform_ward", {"ward": said_ward}) if said_ward else Say("inform_ack")]

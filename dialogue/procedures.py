@@ -103,15 +103,19 @@ class ProcedureFlow:
             if facet is None and not _WHAT_ABOUT.search(plain(ctx.text)):
                 return self.about(ctx, topic)
             return self.follow_up(ctx, topic, facet)
-        if topic is not None and not names_procedure and meant is None and 1 < len(ctx.residual) <= MAX_REFINING:
+        if topic is not None and not names_procedure and meant is None and 0 < len(ctx.residual) <= MAX_REFINING:
             # A few words of no procedure of their own refine the topic ("thủ tục đăng ký xe" -> "cái lần đầu"):
             # searched with the topic's question they find its sibling, alone they found a tax registration.
+            # So does one word found alone ("trẻ em có làm được không" after a passport: not the children's
+            # health insurance).
             if (said := facet_from_words(ctx.view)) is not None:
                 # "có cần mang sổ hộ khẩu không": a facet of the topic asked about, in the citizen's own terms.
                 return self.follow_up(ctx, topic, said)
             if set(words(" ".join(ctx.residual))) <= set(words(topic.name)):
                 return self.about(ctx, topic)  # "cái lần đầu" of "Đăng ký, cấp biển số xe lần đầu …": this one
-            refined = ctx.search(f"{topic.question} {' '.join(ctx.residual)}")
+            # One word is read in its message ("bản sao" leaves "bản": "sao" is also "thì sao").
+            refining = ctx.question if len(ctx.residual) == 1 else " ".join(ctx.residual)
+            refined = ctx.search(f"{topic.question} {refining}")
             if refined.results and topic.code in {hit.code for hit in self.top_group(refined)}:
                 return self.about(ctx, topic)  # the words fit the topic as well as any near tie of it
             if refined.results:
@@ -239,6 +243,12 @@ class ProcedureFlow:
             pending.facet = asked if asked is not Facet.overview else pending.facet
             return Outcome("ask_choice", [Say("choice_repeat", {"options": options})],
                            quick_replies=self.option_buttons(options), procedure=options[0].code)
+        if ctx.residual and len(ctx.residual) <= MAX_REFINING and not ctx.entities("procedure"):
+            # "cho con 10 tuổi" while choosing between the levels of an adult's card: the question, refined.
+            refined = ctx.search(f"{pending.question} {ctx.text}")
+            if refined.results:
+                ctx.tracker.pending = None
+                return self.from_search(ctx, refined, pending.facet or Facet.overview)
         if ctx.residual or ctx.intent not in ("affirm", "deny", "nlu_fallback", "out_of_scope"):
             return None  # a new question: the caller handles it and the offer lapses
         if pending.attempts == 0:
