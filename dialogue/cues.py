@@ -147,6 +147,16 @@ def about_someone(text: str) -> bool:
     return _ABOUT_SOMEONE.search(text)
 
 
+# "cho con", "còn cho vợ": the topic asked again for someone, in a few words.
+_FOR_SOMEONE = Pattern(r"^(?:còn |thế |vậy |rứa |làm )?cho (?:con|cháu|bé|vợ|chồng|bố|mẹ|ba|má|mạ|ông|bà|anh|chị|em|"
+                       r"người nhà|người thân)\b")
+
+
+def for_someone(text: str) -> bool:
+    """"Cho con", "còn cho vợ": the topic asked for someone else, in at most five words."""
+    return len(text.split()) <= 5 and _FOR_SOMEONE.search(text.strip(" ,.?!"))
+
+
 _NO_FIRST = re.compile(r"^(?:a |da )?(?:khong phai|k phai|ko phai|kp|sai roi|sai|nham roi|nham|khong dung)\b")
 
 

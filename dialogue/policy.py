@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dialogue.context import Context, Effects
 from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_repeat,
-                           asks_who, checks_line, correction, holds, in_danger, starts_with_no, thanks)
+                           asks_who, checks_line, correction, for_someone, holds, in_danger, starts_with_no, thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -226,8 +226,9 @@ class Policy:
                         return outcome
             return Outcome("out_of_scope", [Say("out_of_scope")])
         # Not understood by the NLU model: a follow-up, a procedure named without a question, or nothing.
-        if topic is not None and not ctx.residual and (facet or ctx.qualifiers.foreign is not None or ctx.levels):
-            return self.procedures.follow_up(ctx, topic, facet)
+        if topic is not None and not ctx.residual and (facet or ctx.qualifiers.foreign is not None or ctx.levels
+                                                       or for_someone(ctx.text)):
+            return self.procedures.follow_up(ctx, topic, facet)  # "có yếu tố nước ngoài", "cho con"
         if ctx.residual or facet is not None:
             outcome = self.procedures.ask(ctx, facet)
             if outcome is not None:

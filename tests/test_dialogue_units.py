@@ -281,7 +281,8 @@ def test_a_code_read_out_digit_by_digit_is_an_attempt_at_a_code() -> None:
 
 
 def test_more_conversational_cues() -> None:
-    from dialogue.cues import about_someone, about_the_bot, asks_contact, asks_who, holds, starts_with_no, thanks
+    from dialogue.cues import (about_someone, about_the_bot, asks_contact, asks_who, for_someone, holds, starts_with_no,
+                               thanks)
 
     assert holds("khoan đã") and holds("dạ chờ chút để tui coi số điện thoại")
     assert not holds("khoan đã, lệ phí bao nhiêu?")
@@ -295,6 +296,8 @@ def test_more_conversational_cues() -> None:
     assert starts_with_no("k phải, đất ở hương trà") and not starts_with_no("khai sinh không phải nộp phí à")
     assert about_someone("em là sinh viên") and about_someone("con tui 15 tuoi") and about_someone("toi la giao vien")
     assert not about_someone("hộ nghèo") and not about_someone("huong bao hiem xa hoi 1 lan")
+    assert for_someone("cho con") and for_someone("còn cho vợ?") and for_someone("cho me")
+    assert not for_someone("cho con đi học ở trường công lập thì xin ở đâu") and not for_someone("con thứ hai")
 
 
 def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
