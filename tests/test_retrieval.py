@@ -122,35 +122,34 @@ def test_the_index_fingerprint_reads_every_table_the_scoring_reads(tmp_path: Pat
     assert fingerprint() == before
 
 
-def test_a_near_tie_goes_to_the_general_procedure_unless_the_special_case_is_asked(kb_index: KnowledgeIndex) -> None:
+def _first_after(kb_index: KnowledgeIndex, reorder: str, codes: list[str]):  # type: ignore[no-untyped-def]
+    """``first(question, probabilities)``: the code the index's ``reorder`` step puts first of ``codes``, ranked by
+    the reranker in that order with those probabilities."""
     import numpy as np
 
     position = {doc["code"]: i for i, doc in enumerate(kb_index.docs)}
-    docs = np.array([position["1.004772"], position["1.001193"]])  # "… cho người đã có hồ sơ, giấy tờ cá nhân" first
-    order = np.array([0, 1])
+    docs = np.array([position[code] for code in codes])
 
     def first(question: str, probabilities: list[float]) -> str:
-        ranked = kb_index._general_first(order, docs, np.array(probabilities), kb_index.parse(question))
+        ranked = getattr(kb_index, reorder)(np.arange(len(codes)), docs, np.array(probabilities),
+                                            kb_index.parse(question))
         return kb_index.docs[int(docs[ranked[0]])]["code"]
 
+    return first
+
+
+def test_a_near_tie_goes_to_the_general_procedure_unless_the_special_case_is_asked(kb_index: KnowledgeIndex) -> None:
+    # "… cho người đã có hồ sơ, giấy tờ cá nhân" first, the general birth registration second.
+    first = _first_after(kb_index, "_general_first", ["1.004772", "1.001193"])
     assert first("làm giấy khai sinh cho con", [0.62, 0.61]) == "1.001193"
     assert first("khai sinh cho người đã có hồ sơ, giấy tờ cá nhân", [0.62, 0.61]) == "1.004772"
     assert first("làm giấy khai sinh cho con", [0.70, 0.61]) == "1.004772"  # no tie: the reranker's order stands
 
 
 def test_a_near_tie_goes_to_the_name_holding_what_the_alias_says_the_words_mean(kb_index: KnowledgeIndex) -> None:
-    import numpy as np
-
-    position = {doc["code"]: i for i, doc in enumerate(kb_index.docs)}
     # The imported vehicle's online-only first registration first, the general one ("Đăng ký, cấp biển số xe
     # lần đầu …", what the alias "đăng ký xe máy" -> "cấp biển số xe lần đầu" means) second.
-    docs = np.array([position["1.013066"], position["1.013067"]])
-    order = np.array([0, 1])
-
-    def first(question: str, probabilities: list[float]) -> str:
-        ranked = kb_index._alias_first(order, docs, np.array(probabilities), kb_index.parse(question))
-        return kb_index.docs[int(docs[ranked[0]])]["code"]
-
+    first = _first_after(kb_index, "_alias_first", ["1.013066", "1.013067"])
     assert first("đăng ký xe máy", [0.576, 0.570]) == "1.013067"
     # Said in the citizen's words, the alias outweighs a lead of up to ALIAS_TIE; beyond it the order stands.
     assert first("đăng ký xe máy", [0.75, 0.54]) == "1.013067"
