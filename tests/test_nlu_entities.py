@@ -103,7 +103,9 @@ def test_dates(regex, text: str, surface: str, value: str, resolved: str) -> Non
 
 
 def test_not_dates(regex) -> None:
-    for text in ("mất 3-5 ngày", "lệ phí 1.5 triệu", "ngập tới mái rồi", "làm mấy tháng", "32/13"):
+    # ordinals: the second child, the third time, a second-year student
+    for text in ("mất 3-5 ngày", "lệ phí 1.5 triệu", "ngập tới mái rồi", "làm mấy tháng", "32/13", "con thứ hai",
+                 "đăng ký lần thứ ba", "sinh viên năm thứ hai", "cho đứa thứ 2"):
         assert found(regex, text, "date") == [], text
 
 

@@ -112,13 +112,19 @@ def _relative(kind: str, offset: int, canonical: str, reference: dt.date | None)
     return str(reference.year + offset)
 
 
+#: A counted noun before "thứ hai" makes it an ordinal, not a weekday: "con thứ hai" (the second child), "lần thứ
+#: ba", "sinh viên năm thứ hai". "Ngày thứ hai" and "hôm thứ hai" stay Mondays.
+_COUNTED = re.compile(r"\b(?:con|dua|be|chau|lan|nguoi|vo|chong|nam|lop|khoa|dot|ky|bai|cau|muc|dieu|khoan|tang|"
+                      r"ban|thang)\s+$")
 #: The week a weekday is in: "thứ hai tuần trước/này/sau" (None: the latest such day).
 _WEEK_SHIFT = {"truoc": -1, "roi": -1, "nay": 0, "ni": 0, "sau": 1, "toi": 1}
 
 
-def _weekday(m: re.Match[str], reference: dt.date | None) -> str:
+def _weekday(m: re.Match[str], reference: dt.date | None) -> str | None:
     weekday = 6 if m.group("cn") else _WEEKDAYS[m.group("n")]
     rel = m.group("rel")
+    if rel is None and not m.group("cn") and _COUNTED.search(m.string[:m.start()]):
+        return None  # "con thứ hai": an ordinal
     shift = _WEEK_SHIFT.get(rel.split()[-1]) if rel else None
     if reference is None:
         name = _WEEKDAY_NAMES[weekday]
