@@ -147,13 +147,15 @@ def about_someone(text: str) -> bool:
     return _ABOUT_SOMEONE.search(text)
 
 
-# "cho con", "còn cho vợ": the topic asked again for someone, in a few words.
-_FOR_SOMEONE = Pattern(r"^(?:còn |thế |vậy |rứa |làm )?cho (?:con|cháu|bé|vợ|chồng|bố|mẹ|ba|má|mạ|ông|bà|anh|chị|em|"
-                       r"người nhà|người thân)\b")
+# "cho con", "còn cho vợ", "con thứ hai": the topic asked again for someone, in a few words. Not "cho em hỏi",
+# "cho anh gặp …": "cho" + a person + a verb asks leave to do something.
+_FOR_SOMEONE = Pattern(r"^(?:còn |thế |vậy |rứa |làm )?(?:cho (?:con|cháu|bé|vợ|chồng|bố|mẹ|ba|má|mạ|ông|bà|anh|chị|"
+                       r"em|người nhà|người thân)\b(?! (?:hỏi|gặp|xin|nói|biết|coi|xem|được|với))|"
+                       r"(?:cho )?(?:đứa |bé )?con thứ (?:hai|ba|tư|năm|2|3|4|5)\b)")
 
 
 def for_someone(text: str) -> bool:
-    """"Cho con", "còn cho vợ": the topic asked for someone else, in at most five words."""
+    """"Cho con", "còn cho vợ", "con thứ hai": the topic asked for someone else, in at most five words."""
     return len(text.split()) <= 5 and _FOR_SOMEONE.search(text.strip(" ,.?!"))
 
 

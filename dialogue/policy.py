@@ -169,6 +169,10 @@ class Policy:
         if ctx.handoff_state == "waiting" and self.yes_or_no(ctx) is False:  # "thôi, không cần nữa"
             effects.cancel_handoff()
             return Outcome("handoff_cancelled", [Say("handoff_cancelled")])
+        if topic is not None and for_someone(ctx.text) and not asks_for_person(ctx.text):
+            # "cho con gái", "còn cho vợ tui", "con thứ hai": the topic again, for someone else, whatever the intent
+            # model made of so few words (it read "cho con gái" as asking for a person).
+            return self.procedures.follow_up(ctx, topic, facet_from_words(ctx.view))
         if intent == "request_human" or asks_for_person(ctx.text):
             return self.handoff(ctx, effects, "request_human")
         if (asks_contact(ctx.text) and not ctx.entities("procedure") and not ctx.entities("phone_number")
@@ -226,9 +230,8 @@ class Policy:
                         return outcome
             return Outcome("out_of_scope", [Say("out_of_scope")])
         # Not understood by the NLU model: a follow-up, a procedure named without a question, or nothing.
-        if topic is not None and not ctx.residual and (facet or ctx.qualifiers.foreign is not None or ctx.levels
-                                                       or for_someone(ctx.text)):
-            return self.procedures.follow_up(ctx, topic, facet)  # "có yếu tố nước ngoài", "cho con"
+        if topic is not None and not ctx.residual and (facet or ctx.qualifiers.foreign is not None or ctx.levels):
+            return self.procedures.follow_up(ctx, topic, facet)  # "có yếu tố nước ngoài"
         if ctx.residual or facet is not None:
             outcome = self.procedures.ask(ctx, facet)
             if outcome is not None:

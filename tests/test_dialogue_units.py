@@ -297,7 +297,9 @@ def test_more_conversational_cues() -> None:
     assert about_someone("em là sinh viên") and about_someone("con tui 15 tuoi") and about_someone("toi la giao vien")
     assert not about_someone("hộ nghèo") and not about_someone("huong bao hiem xa hoi 1 lan")
     assert for_someone("cho con") and for_someone("còn cho vợ?") and for_someone("cho me")
-    assert not for_someone("cho con đi học ở trường công lập thì xin ở đâu") and not for_someone("con thứ hai")
+    assert for_someone("con thứ hai") and for_someone("cho con gái") and for_someone("cho đứa con thứ 3")
+    assert not for_someone("cho con đi học ở trường công lập thì xin ở đâu")
+    assert not for_someone("cho em hỏi") and not for_someone("cho anh gặp cán bộ") and not for_someone("thứ hai")
 
 
 def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
