@@ -45,6 +45,11 @@ def in_danger(text: str) -> bool:
     return _DANGER.search(text) and not _PAPERWORK.search(text)
 
 
+def asks_paperwork(text: str) -> bool:
+    """Whether the message asks about paperwork and says no word of danger now ("xin cấp lại sổ đỏ bị cháy")."""
+    return _PAPERWORK.search(text) and not _DANGER.search(text)
+
+
 # "Hả?", "nghe không rõ", "nói lại đi", "nói chậm lại": the citizen did not catch the last reply (on the
 # phone above all). A lone "hả", "gì", "sao" is the same, and is not a question about the bot.
 _REPEAT = Pattern(r"\b(?:nghe không rõ|không nghe rõ|nghe chưa rõ|chưa nghe rõ|nghe không kịp|không nghe kịp|"

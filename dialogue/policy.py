@@ -23,8 +23,9 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
-from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_repeat,
-                           asks_who, checks_line, correction, for_someone, holds, in_danger, starts_with_no, thanks)
+from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_paperwork,
+                           asks_repeat, asks_who, checks_line, correction, for_someone, holds, in_danger, starts_with_no,
+                           thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -83,7 +84,10 @@ class Policy:
     def not_an_emergency(self, ctx: Context) -> bool:
         """An "emergency" from the NLU that is plainly something else: a reply picking one of the offered
         procedures ("cấp xã"), or a follow-up naming only a qualifier ("vs ng nước ngoài thì s"). Anything
-        with words of its own stays an emergency: better one needless alarm than a missed one."""
+        with words of its own stays an emergency (better one needless alarm than a missed one), unless it names a
+        procedure and asks for paperwork with no word of danger now: "xin cấp lại sổ đỏ bị cháy"."""
+        if not in_danger(ctx.text) and ctx.entities("procedure") and asks_paperwork(ctx.text):
+            return True
         if ctx.residual:
             return False
         pending = ctx.tracker.pending

@@ -91,6 +91,13 @@ def test_a_vehicle_registration_means_the_first_unless_another_is_said(table: Al
     assert officials(table, "mất giấy đăng ký xe máy") == ["cấp lại chứng nhận đăng ký xe"]
     assert officials(table, "đăng ký xe máy tạm thời") == ["đăng ký xe tạm thời"]
     assert officials(table, "làm lại cà vẹt xe") == ["cấp lại chứng nhận đăng ký xe"]
+    assert officials(table, "làm cà vẹt xe") == ["cấp biển số xe lần đầu"]
+
+
+def test_making_an_identity_card_is_a_first_card(table: AliasTable) -> None:
+    assert officials(table, "làm cccd") == ["cấp thẻ căn cước"]
+    assert officials(table, "làm lại cccd") == ["cấp lại thẻ căn cước"]
+    assert officials(table, "đổi cccd") == ["cấp đổi thẻ căn cước"]
 
 
 def test_a_question_is_read_with_its_abbreviations_expanded_and_as_typed(table: AliasTable) -> None:
