@@ -8,7 +8,9 @@ Order matters, and is the same on every channel:
 3. while an operator has the conversation, the assistant stays silent;
 4. a question the assistant asked (which procedure? which code? where?) is answered by the
    reply when the reply answers it; a reply that asks something else is handled afresh;
-5. otherwise the intent decides: a person, a status look-up, a field report, a procedure
+5. a few words read whatever the intent model says: leave asked to ask ("cho em hỏi": the question is
+   invited), the topic asked again for someone ("cho con gái", "con thứ hai");
+6. otherwise the intent decides: a person, a status look-up, a field report, a procedure
    question (:mod:`dialogue.procedures`), where a former ward or district belongs now
    (:mod:`dialogue.places`), a statement of the citizen's situation (``inform``: see
    :meth:`Policy.inform`), or a short polite reply.
@@ -23,9 +25,9 @@ Two turns in a row that the assistant did not understand end with an offer of a 
 from __future__ import annotations
 
 from dialogue.context import Context, Effects
-from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_more, asks_paperwork,
-                           asks_repeat, asks_who, checks_line, correction, for_someone, holds, in_danger, starts_with_no,
-                           thanks)
+from dialogue.cues import (about_someone, about_the_bot, asks, asks_contact, asks_for_person, asks_leave_to_ask,
+                           asks_more, asks_paperwork, asks_repeat, asks_who, checks_line, correction, for_someone, holds,
+                           in_danger, starts_with_no, thanks)
 from dialogue.outcome import Outcome, Say
 from dialogue.places import PlaceFlow
 from dialogue.procedures import FACETS, ProcedureFlow
@@ -173,6 +175,8 @@ class Policy:
         if ctx.handoff_state == "waiting" and self.yes_or_no(ctx) is False:  # "thôi, không cần nữa"
             effects.cancel_handoff()
             return Outcome("handoff_cancelled", [Say("handoff_cancelled")])
+        if asks_leave_to_ask(ctx.text):  # "cho em hỏi": nothing asked yet, and no failure
+            return Outcome("ask_go_ahead", [Say("ask_go_ahead")])
         if topic is not None and for_someone(ctx.text) and not asks_for_person(ctx.text):
             # "cho con gái", "còn cho vợ tui", "con thứ hai": the topic again, for someone else, whatever the intent
             # model made of so few words (it read "cho con gái" as asking for a person).

@@ -29,8 +29,9 @@ DEFAULT_RESPONSES = Path(__file__).resolve().parent / "data" / "responses.yaml"
 
 #: Every template the code uses -> the placeholders it may use.
 TEMPLATES: dict[str, frozenset[str]] = {name: frozenset(fields) for name, fields in {
-    "greet": (), "goodbye": (), "thank": (), "bot_challenge": (), "out_of_scope": (), "affirm_idle": (),
-    "deny_idle": (), "empty_message": (), "not_understood": (), "not_understood_offer": (), "no_answer": (),
+    "greet": (), "goodbye": (), "thank": (), "bot_challenge": (), "out_of_scope": (), "ask_go_ahead": (),
+    "affirm_idle": (), "deny_idle": (), "empty_message": (), "not_understood": (), "not_understood_offer": (),
+    "no_answer": (),
     "kb_missing": ("topic",), "variant_unheld": ("variant",),
     "alias_notes": ("notes",), "answer_lead": (), "answer_more": (), "level_lead": ("name", "level"),
     "ask_choice": ("options",), "ask_level_choice": ("options",), "ask_confirm": ("name",),

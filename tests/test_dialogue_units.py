@@ -302,12 +302,22 @@ def test_more_conversational_cues() -> None:
     assert not for_someone("cho em hỏi") and not for_someone("cho anh gặp cán bộ") and not for_someone("thứ hai")
 
 
+def test_leave_to_ask_is_not_a_question() -> None:
+    from dialogue.cues import asks_leave_to_ask
+
+    for text in ("cho em hỏi", "alo cho tui hỏi chút", "Cho tôi hỏi.", "chào em, cho chị hỏi chút", "e hỏi xíu",
+                 "cho hoi", "dạ cho hỏi với ạ", "em muốn hỏi"):
+        assert asks_leave_to_ask(text), text
+    for text in ("cho em hỏi làm hộ chiếu ở đâu", "tôi muốn hỏi về khai sinh", "hỏi gì", "em hỏi rồi mà"):
+        assert not asks_leave_to_ask(text), text
+
+
 def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
     """Every question of the calibration, development and gap-audit sets asks about paperwork (or about what
     the base lacks); the cues that take a turn away from the procedure search fire on almost none of them."""
     import json
 
-    from dialogue.cues import asks_contact, holds, in_danger
+    from dialogue.cues import asks_contact, asks_leave_to_ask, holds, in_danger
 
     repo = Path(__file__).resolve().parents[1]
     files = [repo / "training" / "data" / "kb_calibration.jsonl", repo / "training" / "data" / "gap_audits.jsonl",
@@ -316,5 +326,6 @@ def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
              if line.strip()]
     assert len(texts) > 3000
     assert sum(map(bool, map(holds, texts))) == 0  # "doi bang lai" is "đổi", not "đợi"
+    assert sum(map(bool, map(asks_leave_to_ask, texts))) == 0
     assert sum(map(bool, map(in_danger, texts))) <= 2  # an unconscious mother whose ambulance came late
     assert sum(map(bool, map(asks_contact, texts))) <= 2  # a ward's phone number, asked in the audits
