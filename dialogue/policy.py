@@ -193,6 +193,11 @@ class Policy:
         if intent == "report_issue":
             if ctx.handoff_state == "waiting" and ctx.confidence < 0.8:  # "tôi vẫn đang chờ" is no report
                 return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
+            if topic is not None and ctx.confidence < 0.8 and not asks(ctx.text):
+                # "bé sinh ở bệnh viện trung ương huế" after a birth registration: a place in the citizen's story,
+                # which the intent model half took for a street report, not one; nor a matter of its own to search
+                # ("bé sinh ở bệnh viện" alone finds the mobile registration).
+                return self.inform(ctx, search=False)
             if asks(ctx.text):
                 # A question about a matter the city's base lacks ("bệnh viện … khám bhyt trái tuyến có được
                 # hưởng ko", "cúp điện từ sáng, gọi ai") is told so, not filed as a street report.
@@ -215,7 +220,13 @@ class Policy:
             # "ask_procedure" on a follow-up without facet words keeps the topic's facet.
             facet = asked if asked is not Facet.overview else facet_from_words(ctx.view) or (
                 None if topic is not None and len(ctx.residual) <= 1 else Facet.overview)
-            outcome = self.procedures.ask(ctx, facet) or Outcome("no_answer", [Say("no_answer")], failed=True)
+            outcome = self.procedures.ask(ctx, facet)
+            if outcome is None and topic is not None and intent == "ask_procedure" and not asks(ctx.text) and (
+                    not ctx.entities("procedure") and facet_from_words(ctx.view) is None):
+                # "xe mua lại của người quen ở tỉnh khác" after a vehicle transfer: the situation told, which no
+                # procedure of its own matches, not another question ("em chưa tìm thấy thủ tục nào").
+                outcome = self.inform(ctx)
+            outcome = outcome or Outcome("no_answer", [Say("no_answer")], failed=True)
             outcome.parts.extend(self.places.notes(ctx))  # "xã Phú Mậu cũ": which ward's office is theirs now
             return outcome
         if intent in ("affirm", "deny"):
@@ -260,13 +271,14 @@ class Policy:
             return self.procedures.from_search(ctx, response, Facet.overview)
         return None
 
-    def inform(self, ctx: Context) -> Outcome:
+    def inform(self, ctx: Context, *, search: bool = True) -> Outcome:
         """A statement of the citizen's situation, with no question in it.
 
         A foreign spouse or nationality is a qualifier of the topic ("vợ tôi là người Nhật" after a birth
         registration: the one with a foreign element); a ward said while the topic's place was asked gets
         the place answer again, now naming that ward's office; otherwise the assistant notes it and asks
-        what the citizen needs (a former ward also gets where it belongs now).
+        what the citizen needs (a former ward also gets where it belongs now). ``search``: whether a statement
+        that names another matter is searched for it (see :meth:`named_only`).
         """
         if ctx.handoff_state == "waiting":  # "tôi vẫn đang chờ": for the operator, who has the transcript
             return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
@@ -288,7 +300,7 @@ class Policy:
             return outcome
         # Another matter named ("hộ nghèo" after a birth registration) takes two words; one ("tuổi" of "15 tuổi")
         # qualifies the topic.
-        names_matter = len(ctx.residual) >= (1 if topic is None else 2) and not said_ward
+        names_matter = search and len(ctx.residual) >= (1 if topic is None else 2) and not said_ward
         if names_matter and (outcome := self.named_only(ctx)) is not None:
             return outcome
         # One acknowledgement: where a former ward went (it names the current one), the ward noted, or a "yes".
