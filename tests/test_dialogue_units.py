@@ -327,5 +327,7 @@ def test_the_cues_stay_quiet_on_questions_about_procedures() -> None:
     assert len(texts) > 3000
     assert sum(map(bool, map(holds, texts))) == 0  # "doi bang lai" is "đổi", not "đợi"
     assert sum(map(bool, map(asks_leave_to_ask, texts))) == 0
-    assert sum(map(bool, map(in_danger, texts))) <= 2  # an unconscious mother whose ambulance came late
+    # An unconscious mother whose ambulance came late; and three of the eighth gap audit's questions that are
+    # emergencies however they are put (a neighbour's house on fire, someone stuck in a lift, someone drowning).
+    assert sum(map(bool, map(in_danger, texts))) <= 5
     assert sum(map(bool, map(asks_contact, texts))) <= 2  # a ward's phone number, asked in the audits
