@@ -88,7 +88,7 @@ class Policy:
         procedures ("cấp xã"), or a follow-up naming only a qualifier ("vs ng nước ngoài thì s"). Anything
         with words of its own stays an emergency (better one needless alarm than a missed one), unless it names a
         procedure and asks for paperwork with no word of danger now: "xin cấp lại sổ đỏ bị cháy"."""
-        if not in_danger(ctx.text) and ctx.entities("procedure") and asks_paperwork(ctx.text):
+        if ctx.entities("procedure") and asks_paperwork(ctx.text):
             return True
         if ctx.residual:
             return False
