@@ -42,6 +42,9 @@ SMALL_TALK = ("greet", "goodbye", "thank", "bot_challenge")
 #: Intents (and commands) that are never an answer to a pending "which procedure?" question.
 ELSEWHERE = frozenset({"greet", "goodbye", "thank", "bot_challenge", "request_human", "check_status",
                        "report_issue", "emergency", "ask_admin_unit", "inform"})
+#: Below this, a "report_issue" from the intent model that a conversation explains otherwise (a person is being
+#: waited for; a procedure is being discussed) is not taken for a street report.
+_SURE_REPORT = 0.8
 #: Intents whose place is not where the citizen lives: a field report's, an emergency's.
 _ELSEWHERE_PLACES = frozenset({"report_issue", "emergency"})
 
@@ -191,9 +194,9 @@ class Policy:
         if ctx.entity("application_code") is not None and intent != "report_issue" or intent == "check_status":
             return self.status.start(ctx)
         if intent == "report_issue":
-            if ctx.handoff_state == "waiting" and ctx.confidence < 0.8:  # "tôi vẫn đang chờ" is no report
+            if ctx.handoff_state == "waiting" and ctx.confidence < _SURE_REPORT:  # "tôi vẫn đang chờ" is no report
                 return Outcome("handoff_waiting", [Say("handoff_waiting")], handoff=True)
-            if topic is not None and ctx.confidence < 0.8 and not asks(ctx.text):
+            if topic is not None and ctx.confidence < _SURE_REPORT and not asks(ctx.text):
                 # "bé sinh ở bệnh viện trung ương huế" after a birth registration: a place in the citizen's story,
                 # which the intent model half took for a street report, not one; nor a matter of its own to search
                 # ("bé sinh ở bệnh viện" alone finds the mobile registration).
